@@ -1,0 +1,27 @@
+"""The versioned JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from chengxin.accounts.api import router as accounts_router
+from chengxin.core.api import install_error_handlers
+from chengxin.ledger.api import router as ledger_router
+from chengxin.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="chengxin API",
+    version="1",
+    description=(
+        "Integrity information about e-commerce subjects. Errors are JSON objects with a "
+        "stable `code`, the `field` concerned and a human `message`. Lists take `page` and "
+        "`page_size` (at most 100) and answer with `items`, `count`, `page`, `page_size`, `pages`. "
+        "Authenticate with `Authorization: Bearer <token>`."
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/", registry_router)
+api.add_router("/", accounts_router)
+api.add_router("/", ledger_router)

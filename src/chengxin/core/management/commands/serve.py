@@ -1,0 +1,82 @@
+"""`chengxin serve`: migrate, build, load demo data on first start (unless in
+production), then run the web server and the task worker together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from chengxin.core.build import collect_static, compile_messages
+
+
+class Command(BaseCommand):
+    help = "Run chengxin: web server and task worker in one command."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--host", default=os.environ.get("CHENGXIN_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker here")
+        parser.add_argument("--no-demo", action="store_true", help="never load demo data")
+
+    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        compile_messages()
+        collect_static()
+        if not settings.PRODUCTION and not opts["no_demo"]:
+            from chengxin.demo.loader import demo_needed, load_demo
+
+            if demo_needed():
+                self.stdout.write("first start: loading demo data (chengxin demo) ...")
+                load_demo(stdout=self.stdout)
+        env = os.environ.copy()
+        procs: list[subprocess.Popen[bytes]] = []
+        if not opts["no_worker"]:
+            procs.append(subprocess.Popen([sys.executable, "-m", "chengxin.cli", "worker"], env=env))
+        bind = f"{opts['host']}:{opts['port']}"
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "chengxin.wsgi:application",
+                 "--bind", bind, "--workers", str(opts["workers"]),
+                 "--threads", str(opts["threads"]), "--worker-class", "gthread",
+                 "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60"],
+                env=env,
+            )
+        )
+        self.stdout.write(f"chengxin is running at http://{bind}/ (Ctrl-C stops it)")
+
+        stopping = False
+
+        def stop(*_args: object) -> None:
+            nonlocal stopping
+            stopping = True
+            for p in procs:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping:
+                if any(p.poll() is not None for p in procs):
+                    break
+                time.sleep(0.5)
+        finally:
+            stop()
+            for p in procs:
+                try:
+                    p.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        code = next((p.returncode for p in procs if p.returncode not in (0, None, -signal.SIGTERM)), 0)
+        if code and not stopping:
+            raise SystemExit(code)

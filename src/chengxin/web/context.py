@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from chengxin.core.permissions import has_perm, user_roles
+
+
+def chengxin(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    roles = user_roles(user)
+    return {
+        "roles": {r.value for r in roles},
+        "is_staff_role": has_perm(user, "registry.view_staff"),
+        "can_manage_tokens": has_perm(user, "accounts.manage_tokens"),
+    }
