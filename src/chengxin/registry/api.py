@@ -57,15 +57,15 @@ class SubjectIn(Schema):
     name: str = Field(..., max_length=500)
     uscc: str | None = Field(None, max_length=100)
     id_number: str | None = Field(None, max_length=100)
-    legal_representative: str = Query("", max_length=500)
-    address: str = Query("", max_length=1000)
+    legal_representative: str = Field("", max_length=500)
+    address: str = Field("", max_length=1000)
     province: str = Field(..., max_length=20)
     city: str | None = Field(None, max_length=20)
     industry: str | None = Field(None, max_length=20)
-    contact_name: str = Query("", max_length=500)
-    contact_phone: str = Query("", max_length=100)
-    contact_email: str = Query("", max_length=500)
-    reason: str = Query("", max_length=2000)
+    contact_name: str = Field("", max_length=500)
+    contact_phone: str = Field("", max_length=100)
+    contact_email: str = Field("", max_length=500)
+    reason: str = Field("", max_length=2000)
 
 
 class SubjectPatch(Schema):
@@ -87,8 +87,8 @@ class SubjectPatch(Schema):
 class SiteIn(Schema):
     kind: str = Field(..., description="domain | shop")
     address: str = Field(..., max_length=500, description="domain name or shop URL")
-    platform: str = Query("", max_length=200)
-    name: str = Query("", max_length=300)
+    platform: str = Field("", max_length=200)
+    name: str = Field("", max_length=300)
 
 
 class SiteCreatedOut(Schema):

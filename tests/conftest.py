@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chengxin.core import clock as _clock
+from chengxin.core.permissions import Role
+
+from .factories import PASSWORD, make_subject, make_user
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def reviewer(db: Any) -> Any:
+    return make_user(Role.REVIEWER)
+
+
+@pytest.fixture
+def mediator(db: Any) -> Any:
+    return make_user(Role.MEDIATOR)
+
+
+@pytest.fixture
+def member(db: Any) -> Any:
+    return make_user(Role.MEMBER)
+
+
+@pytest.fixture
+def consumer(db: Any) -> Any:
+    return make_user(Role.CONSUMER)
+
+
+@pytest.fixture
+def subject(db: Any, admin_user: Any) -> Any:
+    return make_subject(admin_user)
+
+
+@pytest.fixture
+def login(client: Any) -> Any:
+    def _login(user: Any) -> Any:
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+    return _login
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Any]:
+    class Clock:
+        def set(self, when: dt.datetime) -> None:
+            _clock.freeze(when)
+
+        def advance(self, **kw: float) -> None:
+            _clock.freeze(_clock.now() + dt.timedelta(**kw))
+
+    _clock.freeze(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))
+    try:
+        yield Clock()
+    finally:
+        _clock.freeze(None)
+
+
+@pytest.fixture
+def smtp_sink(settings: Any) -> Iterator[list[Any]]:
+    """A real SMTP server on loopback that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    received: list[Any] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+            import email
+
+            received.append(email.message_from_bytes(envelope.original_content or envelope.content))
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=0)
+    controller.start()
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.server.sockets[0].getsockname()[1]
+    try:
+        yield received
+    finally:
+        controller.stop()

@@ -1,0 +1,15 @@
+"""Test settings: the real settings with a few things pointed at test doubles
+that are still real (SMTP goes to a sink on loopback, set per test)."""
+
+from chengxin.settings import *  # noqa: F403
+from chengxin.settings import TASKS
+
+# Tasks are recorded, not run, unless a test runs them explicitly.
+TASKS = {"default": {**TASKS["default"], "BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+EMAIL_PORT = 1  # nothing listens here: a test that sends mail must start the sink
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
