@@ -156,6 +156,9 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # Mail: real SMTP; tests point it at a sink on loopback.
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# The outbox always delivers through this backend (test runners swap
+# EMAIL_BACKEND for an in-memory one; our tests use a real SMTP sink).
+CHENGXIN_EMAIL_BACKEND = os.environ.get("CHENGXIN_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

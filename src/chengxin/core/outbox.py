@@ -8,7 +8,7 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 
 from . import clock
@@ -75,6 +75,7 @@ def _send_email(msg: OutboxMessage) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[msg.recipient],
         headers={"Message-ID": f"<outbox-{msg.pk}@chengxin>"},
+        connection=get_connection(settings.CHENGXIN_EMAIL_BACKEND, fail_silently=False),
     )
     if msg.html_body:
         email.attach_alternative(msg.html_body, "text/html")
