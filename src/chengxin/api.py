@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from chengxin.accounts.api import router as accounts_router
 from chengxin.core.api import install_error_handlers
 from chengxin.ledger.api import router as ledger_router
 from chengxin.registry.api import router as registry_router
 
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="chengxin API",
     version="1",
     description=(
