@@ -29,3 +29,20 @@ export UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$PWD/.venv"
 SYNC_ARGS=(--no-dev)
 if [ "${1:-}" = "--dev" ]; then SYNC_ARGS=(); fi
 "$TOOLS/bin/uv" sync --frozen --quiet --python "$PY" "${SYNC_ARGS[@]}"
+
+# Front-end assets from the npm registry, served by the app itself (no CDN).
+# htmx only enhances pages; everything works without it.
+HTMX_VERSION="2.0.11"
+VENDOR="src/chengxin/web/static/vendor"
+if [ ! -f "$VENDOR/htmx-$HTMX_VERSION.min.js" ] && command -v npm >/dev/null 2>&1; then
+  TMP="$(mktemp -d)"
+  if (cd "$TMP" && npm pack "htmx.org@$HTMX_VERSION" --silent >/dev/null 2>&1); then
+    mkdir -p "$VENDOR"
+    tar -xzf "$TMP"/htmx.org-*.tgz -C "$TMP" package/dist/htmx.min.js
+    cp "$TMP/package/dist/htmx.min.js" "$VENDOR/htmx-$HTMX_VERSION.min.js"
+    cp "$TMP/package/dist/htmx.min.js" "$VENDOR/htmx.min.js"
+  else
+    echo "warning: could not fetch htmx from npm; pages work without it" >&2
+  fi
+  rm -rf "$TMP"
+fi

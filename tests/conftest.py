@@ -93,3 +93,12 @@ def smtp_sink(settings: Any) -> Iterator[list[Any]]:
         yield received
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Translations are compiled at build time (`chengxin serve` does it);
+    the test run builds them the same way."""
+    from chengxin.core.build import compile_messages
+
+    compile_messages()

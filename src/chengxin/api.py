@@ -11,7 +11,6 @@ from chengxin.ledger.api import router as ledger_router
 from chengxin.registry.api import router as registry_router
 
 
-
 class Utf8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
 

@@ -118,3 +118,10 @@ def test_token_page(admin_user, login):
     r = client.post("/accounts/tokens/", {"name": "platform A", "username": admin_user.username})
     assert r.status_code == 200
     assert re.search(r"cx_[0-9a-f]{8}_", r.content.decode())
+
+
+def test_only_member_accounts_act_for_subjects(admin_user, consumer, subject):
+    with pytest.raises(ValidationFailed) as err:
+        services.grant_subject_access(actor=admin_user, user=consumer, subject=subject)
+    assert err.value.field == "user"
+    assert not services.acts_for(consumer, subject)

@@ -90,3 +90,9 @@ def test_member_console_and_site_verification_flow(client, login, admin_user, me
     assert r.status_code == 302
     page = c.get("/me/subjects").content.decode()
     assert "_chengxin.yunshan-demo.cn" in page
+
+
+def test_staff_list_shows_the_registry_without_a_filter(login, reviewer, admin_user):
+    s = make_subject(admin_user, name="温州鹿城皮鞋有限公司")
+    page = login(reviewer).get("/staff/subjects/").content.decode()
+    assert s.name in page

@@ -101,7 +101,7 @@ def set_role(*, actor: User, user: User, role: Role | str, reason: str) -> User:
 def grant_subject_access(*, actor: User | None, user: User, subject: Any, reason: str = "") -> None:
     if user.role != Role.MEMBER:
         raise ValidationFailed(_("Only member accounts can act for a subject."), field="user")
-    _, created = SubjectAccess.objects.get_or_create(
+    _access, created = SubjectAccess.objects.get_or_create(
         user=user, subject=subject, defaults={"granted_at": clock.now(), "granted_by": actor}
     )
     if created:

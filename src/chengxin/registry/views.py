@@ -55,12 +55,14 @@ def integrity_file(request: HttpRequest, subject_id: int) -> HttpResponse:
 
 @requires("registry.view_staff")
 def staff_subjects(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET)
     qs = services.search_subjects(
-        q=request.GET.get("q", ""), province=request.GET.get("province", ""),
-        industry=request.GET.get("industry", ""),
+        q=form.cleaned_data["q"], province=form.cleaned_data["province"],
+        industry=form.cleaned_data["industry"],
     ) if form.is_valid() else Subject.objects.none()
-    return render(request, "registry/staff_list.html", {"form": form, "page": _page(request, qs, 50)})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "registry/staff_list.html", {"form": form, "page": _page(request, qs, 50), "params": query.urlencode()})
 
 
 @requires("registry.view_staff")
