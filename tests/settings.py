@@ -13,3 +13,6 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Argon2 as in production, with cheap parameters so the suite stays fast.
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]

@@ -125,3 +125,16 @@ def test_only_member_accounts_act_for_subjects(admin_user, consumer, subject):
         services.grant_subject_access(actor=admin_user, user=consumer, subject=subject)
     assert err.value.field == "user"
     assert not services.acts_for(consumer, subject)
+
+
+def test_production_settings_hash_with_argon2():
+    from chengxin import settings as prod
+
+    assert prod.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_only_admins_create_staff_accounts(reviewer):
+    from chengxin.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.create_user(actor=reviewer, username="sneaky", password="Long-enough-pass-1", role=Role.ADMIN)

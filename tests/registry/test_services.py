@@ -164,8 +164,11 @@ def test_ownership_by_dns_txt(admin_user, subject, settings):
     settings.CHENGXIN_DNS_RESOLVER = "chengxin.registry.ownership.StaticDnsResolver"
     ownership._load.cache_clear()
     site = services.add_site(actor=admin_user, subject=subject, kind="domain", address="yunshan.example.com")
-    ownership.StaticDnsResolver.records = {f"_chengxin.{site.domain}": [f"chengxin-verification={site.token}"]}
+    ownership.StaticDnsResolver.records = {f"_chengxin.{site.domain}": [site.token]}
     try:
+        # a bare token is not the documented record and does not count
+        assert not services.verify_site(actor=admin_user, site=site, method="dns").success
+        ownership.StaticDnsResolver.records = {f"_chengxin.{site.domain}": [f"chengxin-verification={site.token}"]}
         assert services.verify_site(actor=admin_user, site=site, method="dns").success
     finally:
         ownership.StaticDnsResolver.records = {}
@@ -178,7 +181,7 @@ def test_verification_expires_after_a_year(admin_user, subject, frozen_clock, se
     settings.CHENGXIN_DNS_RESOLVER = "chengxin.registry.ownership.StaticDnsResolver"
     ownership._load.cache_clear()
     site = services.add_site(actor=admin_user, subject=subject, kind="domain", address="yunshan.example.com")
-    ownership.StaticDnsResolver.records = {f"_chengxin.{site.domain}": [site.token]}
+    ownership.StaticDnsResolver.records = {f"_chengxin.{site.domain}": [f"chengxin-verification={site.token}"]}
     try:
         services.verify_site(actor=admin_user, site=site, method="dns")
     finally:

@@ -49,6 +49,10 @@ def create_user(
     validate: bool = True,
 ) -> User:
     role = Role(role)
+    if actor is not None and role != Role.CONSUMER:
+        # Staff and member accounts are created by administrators; actor=None
+        # is the system itself (CLI `createadmin`, demo data).
+        check(actor, "accounts.manage_users")
     username = username.strip()
     if not username:
         raise ValidationFailed(_("A username is required."), field="username")

@@ -124,7 +124,7 @@ def check_dns(domain: str, token: str) -> CheckOutcome:
     except OwnershipCheckError as exc:
         return CheckOutcome(False, str(exc))
     expected = f"chengxin-verification={token}"
-    if expected in values or token in values:
+    if expected in values:
         return CheckOutcome(True, f"TXT {name} = {expected}")
     return CheckOutcome(False, f"TXT {name} has no {expected} (found {len(values)} records)")
 

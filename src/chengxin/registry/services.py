@@ -216,7 +216,9 @@ def _apply(subject: Subject, cleaned: dict[str, Any]) -> None:
 
 def refresh_search_text(subject: Subject) -> None:
     domains = " ".join(
-        name_key(s.domain) for s in subject.sites.all() if s.removed_at is None
+        name_key(s.url.split("://", 1)[-1] if s.kind == SiteKind.SHOP else s.domain)
+        for s in subject.sites.all()
+        if s.removed_at is None
     ) if subject.pk else ""
     subject.search_text = " ".join(
         x for x in (subject.name_key, (subject.uscc or "").lower(), domains) if x

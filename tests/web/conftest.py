@@ -1,0 +1,126 @@
+"""Fixtures for the browser tests: Debian's Chromium driven by Playwright
+against pytest-django's live server.
+
+Three things need care here:
+
+* Playwright's sync API keeps an asyncio loop "running" in the main thread,
+  so Django would refuse ORM calls from the test body (SynchronousOnlyOperation).
+  DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser is up, and only then.
+* The live server needs committed data, so these tests are transactional and
+  Django flushes every table afterwards. The audit table is append-only by
+  database triggers, which refuse that flush; the flush here lifts the
+  triggers, flushes, puts them back and reloads the reference data (regions,
+  industries) that a migration loaded, so later tests see the usual database.
+* Chromium is Debian's /usr/bin/chromium; Playwright never downloads one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+_triggers = importlib.import_module("chengxin.ledger.migrations.0002_append_only_triggers")
+_reference_data = importlib.import_module("chengxin.registry.migrations.0002_load_regions_industries")
+
+
+class _Executor:
+    """Just enough of a schema editor for the migrations' RunPython functions."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        with self.connection.cursor() as cur:
+            cur.execute(sql, params)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _flush_respects_append_only_audit() -> Iterator[None]:
+    from django.apps import apps
+    from django.db import connections
+    from django.test.testcases import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self: Any) -> None:
+        names = list(self._databases_names(include_mirrors=False))
+        for name in names:
+            _triggers.drop(None, _Executor(connections[name]))
+        try:
+            original(self)
+        finally:
+            for name in names:
+                executor = _Executor(connections[name])
+                _triggers.create(None, executor)
+                _reference_data.load(apps, executor)
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing (apt-get install chromium); scripts/test.sh installs it as root"
+        if IN_CI:
+            pytest.fail(f"CI=true but {message}", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        pw.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_context(browser: Any, live_server: Any) -> Iterator[Any]:
+    """Factory for fresh browser contexts (own cookies) aimed at the live server."""
+    contexts: list[Any] = []
+
+    def _new(**kwargs: Any) -> Any:
+        kwargs.setdefault("base_url", live_server.url)
+        kwargs.setdefault("locale", "zh-CN")
+        ctx = browser.new_context(**kwargs)
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        return ctx
+
+    yield _new
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def page(new_context: Any) -> Any:
+    return new_context().new_page()
