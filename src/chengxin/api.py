@@ -8,6 +8,7 @@ from ninja.renderers import JSONRenderer
 from chengxin.accounts.api import router as accounts_router
 from chengxin.core.api import install_error_handlers
 from chengxin.ledger.api import router as ledger_router
+from chengxin.membership.api import router as membership_router
 from chengxin.registry.api import router as registry_router
 
 
@@ -32,3 +33,4 @@ install_error_handlers(api)
 api.add_router("/", registry_router)
 api.add_router("/", accounts_router)
 api.add_router("/", ledger_router)
+api.add_router("/", membership_router)

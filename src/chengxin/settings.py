@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "chengxin.ledger",
     "chengxin.accounts",
     "chengxin.registry",
+    "chengxin.lists",
+    "chengxin.membership",
     "chengxin.web",
 ]
 
@@ -205,3 +207,10 @@ LOGGING = {
 }
 
 APP_NAME = _("chengxin integrity platform")
+
+# Membership (seed 000): initial review within 2 working days; one-year terms;
+# reminders 30 and 7 days before expiry.
+CHENGXIN_REVIEW_WORKING_DAYS = 2
+CHENGXIN_MEMBERSHIP_DAYS = 365
+CHENGXIN_MEMBERSHIP_REMINDER_DAYS = (30, 7)
+CHENGXIN_DOCUMENT_MAX_BYTES = int(os.environ.get("CHENGXIN_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language_view, name="set_language"),
     path("accounts/", include("chengxin.accounts.urls")),
     path("", include("chengxin.registry.urls")),
+    path("", include("chengxin.membership.urls")),
     path("", include("chengxin.web.urls")),
     path("admin/", admin.site.urls),
 ]

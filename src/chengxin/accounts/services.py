@@ -219,3 +219,26 @@ def get_token(pk: int) -> ApiToken:
     if token is None:
         raise NotFound(_("No such token."))
     return token
+
+
+def notify(*, user: User, text: str, url: str = "", email_subject: str | None = None,
+           dedupe_key: str | None = None) -> None:
+    """An in-app notice and, where the user has an address, an e-mail through
+    the outbox. Call inside the transaction of the change it announces."""
+    from chengxin.accounts.models import Notification
+    from chengxin.core import outbox
+
+    Notification.objects.create(user=user, text=text[:500], url=url[:300], created_at=clock.now())
+    if user.email:
+        link = f"{settings.CHENGXIN_BASE_URL}{url}" if url else ""
+        outbox.queue_email(
+            to=user.email, subject=email_subject or text[:120],
+            body=f"{text}\n\n{link}\n" if link else text, dedupe_key=f"{dedupe_key}:{user.pk}" if dedupe_key else None,
+        )
+
+
+def staff_with(perm: str) -> list[User]:
+    from chengxin.core.permissions import PERMISSIONS
+
+    roles = [r.value for r in PERMISSIONS[perm]]
+    return list(User.objects.filter(is_active=True, role__in=roles))

@@ -50,8 +50,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "registry.verify_site": frozenset({Role.ADMIN, Role.REVIEWER, Role.MEMBER}),
     "registry.edit_own": frozenset({Role.MEMBER}),
     "audit.view": STAFF_ROLES,
+    "lists.edit": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "membership.apply": frozenset({Role.MEMBER}),
+    "membership.review": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "membership.fees": frozenset({Role.ADMIN}),
+    "membership.manage": frozenset({Role.ADMIN}),
+    "membership.view_staff": STAFF_ROLES,
     "accounts.manage_tokens": frozenset({Role.ADMIN}),
     "accounts.manage_users": frozenset({Role.ADMIN}),
+    "calendar.edit": frozenset({Role.ADMIN, Role.REVIEWER}),
 }
 
 

@@ -78,7 +78,7 @@ def validate_uscc(value: str) -> str:
         if c not in USCC_ALPHABET:
             raise CodeError(
                 _("Character %(pos)d (“%(c)s”) is not allowed: a unified social credit code "
-                  "uses digits and the capital letters A–Y except I, O, S, V and Z.")
+                  "uses digits and the capital letters A–Z except I, O, S, V and Z.")
                 % {"pos": i, "c": c},
                 position=i,
             )

@@ -50,7 +50,9 @@ def search(request: HttpRequest) -> HttpResponse:
 def integrity_file(request: HttpRequest, subject_id: int) -> HttpResponse:
     subject = services.get_subject(subject_id)
     data = services.public_view(subject)
-    return render(request, "registry/file.html", {"subject": subject, "data": data})
+    from chengxin.membership.services import public_membership
+
+    return render(request, "registry/file.html", {"subject": subject, "data": data, "membership": public_membership(subject)})
 
 
 @requires("registry.view_staff")
