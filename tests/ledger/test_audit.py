@@ -77,6 +77,8 @@ def _disable_triggers():
             cur.execute(f"DROP TRIGGER {table}_no_update")
             cur.execute(f"DROP TRIGGER {table}_no_delete")
         else:
+            # pending deferred-constraint events would block the ALTER
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cur.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
 
 

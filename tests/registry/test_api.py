@@ -124,3 +124,21 @@ def test_regions_list(client, db):
     assert len([r for r in provinces if r["level"] == "province"]) == 34
     zj = client.get("/api/v1/regions", {"parent": "330000"}).json()
     assert {"330100", "330200"} <= {r["code"] for r in zj}
+
+
+def test_page_far_past_the_end_is_empty_not_an_error(client, db):
+    r = client.get("/api/v1/subjects", {"page": 301645209478003731624439377297408})
+    assert r.status_code in (200, 422)
+    if r.status_code == 200:
+        assert r.json()["items"] == []
+
+
+@pytest.mark.parametrize("url", ["/api/v1/subjects?kind=%00", "/api/v1/subjects?q=a%00b", "/search?q=%00"])
+def test_nul_characters_are_refused_clearly(client, db, url):
+    r = client.get(url)
+    assert r.status_code == 400 and r.json()["code"] == "invalid_characters"
+
+
+def test_nul_in_json_body_is_refused(client, admin_user):
+    r = client.post("/api/v1/tokens", '{"name": "a\\u0000", "username": "x"}', content_type="application/json", **_bearer(admin_user))
+    assert r.status_code == 400

@@ -101,7 +101,7 @@ def paginate(qs: QuerySet[Any] | list[Any], *, page: int, page_size: int) -> dic
         )
     count = qs.count() if isinstance(qs, QuerySet) else len(qs)
     start = (page - 1) * page_size
-    items = list(qs[start : start + page_size])
+    items = list(qs[start : start + page_size]) if start < count else []
     return {
         "items": items, "count": count, "page": page, "page_size": page_size,
         "pages": max(1, math.ceil(count / page_size)),

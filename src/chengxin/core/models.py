@@ -5,7 +5,9 @@ commit loses nothing."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMessage(models.Model):
@@ -38,3 +40,32 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class CalendarDay(models.Model):
+    """A staff-maintained entry of the working-day calendar.
+
+    An entry overrides the holiday package for its date (a correction) and
+    supplies the years the package does not know yet. Written only through
+    `chengxin.core.workdays.set_day` / `delete_day` / `import_days`, which
+    audit every change.
+    """
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday")
+        WORKDAY = "workday", _("Make-up working day")
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=100, blank=True)
+    # Who set the current value (the audit trail keeps earlier ones).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.kind}" + (f" ({self.name})" if self.name else "")

@@ -16,7 +16,16 @@ from chengxin.registry.forms import province_choices
 from chengxin.registry.services import get_subject
 
 from . import services, states
-from .models import CURRENT_MEMBERSHIP, ApplicantType, ApplicationDocument, DocumentKind, MembershipLevel, Payment, SizeBand, Status
+from .models import (
+    CURRENT_MEMBERSHIP,
+    ApplicantType,
+    ApplicationDocument,
+    DocumentKind,
+    MembershipLevel,
+    Payment,
+    SizeBand,
+    Status,
+)
 
 
 def _own_app(request: HttpRequest, pk: int) -> Any:
