@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from chengxin.core.labels import BilingualLabel
 
-class _Labelled(models.Model):
+
+class _Labelled(BilingualLabel, models.Model):
     code = models.CharField(max_length=40, primary_key=True)
     name = models.CharField(max_length=100)
     name_en = models.CharField(max_length=100, blank=True)
@@ -26,22 +27,13 @@ class _Labelled(models.Model):
         abstract = True
         ordering = ["position", "code"]
 
-    def __str__(self) -> str:
-        return self.label
 
-    @property
-    def label(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
-
-
-class ApplicantType(_Labelled):
+class ApplicantType(_Labelled):  # noqa: DJ008 - __str__ from BilingualLabel
     """The eight applicant types of seed 000 一; data, so an association can
     change them."""
 
 
-class MembershipLevel(_Labelled):
+class MembershipLevel(_Labelled):  # noqa: DJ008 - __str__ from BilingualLabel
     annual_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
 
 

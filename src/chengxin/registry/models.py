@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from chengxin.core.labels import BilingualLabel
 
-class Region(models.Model):
+
+class Region(BilingualLabel, models.Model):  # noqa: DJ008 - __str__ from BilingualLabel
     """Provinces and prefecture-level cities (GB/T 2260)."""
 
     code = models.CharField(max_length=6, primary_key=True)
@@ -19,17 +20,8 @@ class Region(models.Model):
     class Meta:
         ordering = ["code"]
 
-    def __str__(self) -> str:
-        return self.label
 
-    @property
-    def label(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
-
-
-class Industry(models.Model):
+class Industry(BilingualLabel, models.Model):  # noqa: DJ008 - __str__ from BilingualLabel
     code = models.CharField(max_length=10, primary_key=True)
     name = models.CharField(max_length=100)
     name_en = models.CharField(max_length=100, blank=True)
@@ -37,15 +29,6 @@ class Industry(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "industries"
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        if (get_language() or "").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
 
 class SubjectKind(models.TextChoices):
