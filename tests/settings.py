@@ -16,3 +16,8 @@ WHITENOISE_USE_FINDERS = True
 
 # Argon2 as in production, with cheap parameters so the suite stays fast.
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+# Uploads go to a throwaway folder, not var/media.
+import tempfile as _tempfile  # noqa: E402
+
+MEDIA_ROOT = _tempfile.mkdtemp(prefix="chengxin-test-media-")

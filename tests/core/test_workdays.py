@@ -566,3 +566,12 @@ def test_command_status_and_import(tmp_path, november_2026, fresh_warnings):
     call_command("calendar", "status", stdout=out, stderr=io.StringIO())
     assert "2027  staff table (5 holidays, 1 make-up working days)" in out.getvalue()
     call_command("calendar", "status", "--check", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the English wording of messages; pages keep their default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

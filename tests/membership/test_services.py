@@ -283,3 +283,12 @@ def test_forbidden_transitions_are_refused_clearly(applicant, frm, action):
     assert err.value.details["status"] == frm
     app.refresh_from_db()
     assert app.status == frm
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the English wording of messages; pages keep their default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -53,7 +53,9 @@ def test_applicant_reviewer_and_fees_through_the_pages(client, login, applicant,
     app.refresh_from_db()
     assert app.status == Status.ACTIVE
     page = client.get(f"/s/{subject.pk}").content.decode()
-    assert 'id="membership"' in page and app.ends_at.strftime("%Y-%m-%d") in page
+    from django.utils import timezone
+
+    assert 'id="membership"' in page and timezone.localtime(app.ends_at).strftime("%Y-%m-%d") in page
     assert subject.name in client.get("/members").content.decode()
     body = json.loads(client.get("/api/v1/members").content)
     assert body["count"] == 1 and body["items"][0]["subject_id"] == subject.pk

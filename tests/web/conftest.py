@@ -37,6 +37,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 _triggers = importlib.import_module("chengxin.ledger.migrations.0002_append_only_triggers")
 _reference_data = importlib.import_module("chengxin.registry.migrations.0002_load_regions_industries")
+_types_levels = importlib.import_module("chengxin.membership.migrations.0002_load_types_levels")
 
 
 class _Executor:
@@ -69,6 +70,7 @@ def _flush_respects_append_only_audit() -> Iterator[None]:
                 executor = _Executor(connections[name])
                 _triggers.create(None, executor)
                 _reference_data.load(apps, executor)
+                _types_levels.load(apps, executor)
 
     TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
     try:
