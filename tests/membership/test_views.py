@@ -108,3 +108,27 @@ def test_queue_api_for_staff(client, login, applicant, reviewer):
     body = client.get("/api/v1/applications/queue", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
     assert body["count"] == 1 and body["items"][0]["review_due_at"]
     assert client.get("/api/v1/applications/queue").status_code == 401
+
+
+def test_applicant_registers_a_new_subject_with_the_application(login, member):
+    from chengxin.ledger.models import AuditEntry
+    from chengxin.registry.models import Subject
+
+    from ..factories import make_uscc
+
+    c = login(member)
+    bad = c.post("/me/applications/new-subject", {"kind": "organisation", "name": "温州新申请科技有限公司", "uscc": "91350100M000100Y44", "province": "330000"})
+    assert bad.status_code == 200 and not Subject.objects.filter(name="温州新申请科技有限公司").exists()
+    code = make_uscc()
+    r = c.post("/me/applications/new-subject", {"kind": "organisation", "name": "温州新申请科技有限公司", "uscc": code, "province": "330000", "city": "330300"})
+    assert r.status_code == 302
+    subject = Subject.objects.get(uscc=code)
+    assert member.subjects.filter(pk=subject.pk).exists()
+    app = Application.objects.get(subject=subject)
+    assert app.status == Status.DRAFT and app.applicant == member
+    assert AuditEntry.objects.filter(action="subject.create", object_id=str(subject.pk), actor=member).exists()
+
+
+def test_consumers_cannot_register_subjects(login, consumer):
+    c = login(consumer)
+    assert c.post("/me/applications/new-subject", {"kind": "organisation", "name": "x", "province": "330000"}).status_code == 403

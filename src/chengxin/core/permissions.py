@@ -49,6 +49,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "registry.export": STAFF_ROLES,
     "registry.verify_site": frozenset({Role.ADMIN, Role.REVIEWER, Role.MEMBER}),
     "registry.edit_own": frozenset({Role.MEMBER}),
+    "registry.register_own": frozenset({Role.MEMBER}),
     "audit.view": STAFF_ROLES,
     "lists.edit": frozenset({Role.ADMIN, Role.REVIEWER}),
     "membership.apply": frozenset({Role.MEMBER}),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("members", views.members, name="members"),
     path("me/applications/", views.my_applications, name="mine"),
     path("me/applications/new", views.start, name="start"),
+    path("me/applications/new-subject", views.new_subject, name="new_subject"),
     path("me/applications/<int:pk>", views.application, name="application"),
     path("applications/documents/<int:pk>", views.document, name="document"),
     path("staff/applications/", views.queue, name="queue"),

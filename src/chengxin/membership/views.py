@@ -58,6 +58,28 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     return render(request, "membership/my_applications.html", {"rows": rows})
 
 
+@requires("membership.apply")
+def new_subject(request: HttpRequest) -> HttpResponse:
+    """Apply for a subject that is not in the registry yet: register it (with
+    the same real-name checks staff use) and open the application."""
+    from chengxin.registry import services as registry
+    from chengxin.registry.forms import SubjectForm
+
+    form = SubjectForm(request.POST or None)
+    del form.fields["reason"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            subject = registry.create_subject(actor=request.user, data=dict(form.cleaned_data), reason="registered with a membership application", own=True)
+            app = services.start_application(actor=request.user, subject=subject)
+        except ChengxinError as exc:
+            for err in exc.errors or [{"field": exc.field, "message": str(exc.message)}]:
+                form.add_error(err["field"] if err["field"] in form.fields else None, err["message"])
+        else:
+            messages.success(request, _("The subject was registered. Add its sites in My subjects and complete the application."))
+            return redirect("membership:application", pk=app.pk)
+    return render(request, "membership/new_subject.html", {"form": form})
+
+
 @require_POST
 @requires("membership.apply")
 def start(request: HttpRequest) -> HttpResponse:

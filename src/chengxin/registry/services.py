@@ -226,8 +226,11 @@ def refresh_search_text(subject: Subject) -> None:
 
 
 @transaction.atomic
-def create_subject(*, actor: Any, data: dict[str, Any], reason: str = "") -> Subject:
-    check(actor, "registry.edit") if actor is not None else None
+def create_subject(*, actor: Any, data: dict[str, Any], reason: str = "", own: bool = False) -> Subject:
+    """Register a subject. Staff register any; with `own=True` a member
+    registers the subject it applies for (it is then linked to the account)."""
+    if actor is not None:
+        check(actor, "registry.register_own" if own else "registry.edit")
     cleaned = clean_subject_data(data)
     now = clock.now()
     subject = Subject(created_at=now, updated_at=now)
@@ -235,6 +238,10 @@ def create_subject(*, actor: Any, data: dict[str, Any], reason: str = "") -> Sub
     refresh_search_text(subject)
     subject.save()
     audit.record(actor=actor, action="subject.create", obj=subject, after=snapshot(subject), reason=reason)
+    if own:
+        from chengxin.accounts.services import grant_subject_access
+
+        grant_subject_access(actor=actor, user=actor, subject=subject, reason="registered by the applicant")
     return subject
 
 
