@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from chengxin.core import clock, pii
@@ -340,6 +341,11 @@ def search_subjects(
         qs = qs.filter(industry_id=industry)
     if kind:
         qs = qs.filter(kind=kind)
+    if key:
+        # Order by an expression so the database filters first and sorts the
+        # few matches, instead of walking the whole name_key index in order and
+        # testing every row (170 ms vs 25 ms over 100,000 subjects on SQLite).
+        return qs.order_by(Lower("name_key"), "id")
     return qs.order_by("name_key", "id")
 
 
