@@ -218,8 +218,10 @@ class PrivatePostgres:
                 sys.stderr.write(res.stdout + res.stderr)
                 raise RuntimeError("initdb failed")
         if self.pg_ctl("status", check=False).returncode == 0:
-            log("PostgreSQL: a bench cluster is already running; stopping it first")
-            self.pg_ctl("-m", "fast", "-w", "stop")
+            # another run (or --keep-pg) has it up: use it and leave it running
+            self.port = int((self.data / "postmaster.pid").read_text().splitlines()[3])
+            log(f"PostgreSQL: using the bench cluster already running on 127.0.0.1:{self.port} (left running)")
+            return
         if owner:
             subprocess.run(owner, check=True)
         opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sock} "
@@ -579,23 +581,24 @@ def bench_db(name: str, env: dict[str, str], args: argparse.Namespace, queries: 
 
 def print_table(results: list[dict], skipped: dict[str, str]) -> None:  # type: ignore[type-arg]
     print()
-    header = (f"{'database':<11}{'endpoint':<28}{'requests':>9}{'errors':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
+    w = max([11, *(len(r["database"]) + 2 for r in results)])
+    header = (f"{'database':<{w}}{'endpoint':<28}{'requests':>9}{'errors':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
               f"{'p99 ms':>9}{'max ms':>9}{'CPU ms/req':>11}{'load':>6}  p95<{TARGET_P95_MS:.0f}ms")
     print(header)
     print("-" * len(header))
     for r in results:
         verdict = "PASS" if r["p95"] < TARGET_P95_MS and not r["errors"] else "FAIL"
         ep = ENDPOINTS[r["endpoint"]].replace("{q}", "…")
-        print(f"{r['database']:<11}{ep:<28}{r['requests']:>9}{r['errors']:>7}{r['rps']:>8}{r['p50']:>9}{r['p95']:>9}"
+        print(f"{r['database']:<{w}}{ep:<28}{r['requests']:>9}{r['errors']:>7}{r['rps']:>8}{r['p50']:>9}{r['p95']:>9}"
               f"{r['p99']:>9}{r['max']:>9}{r['cpu_ms_per_request']:>11}{r['loadavg_before']:>6}  {verdict}")
     for db, why in skipped.items():
-        print(f"{db:<11}{'(skipped)':<28}  {why}")
+        print(f"{db:<{w}}{'(skipped)':<28}  {why}")
     print("CPU ms/req: CPU time of gunicorn (and PostgreSQL) per request, independent of other load;\n"
           "load: 1-minute load average before the run (other work on the machine inflates latency).")
     print()
     print("p95 by query class, ms (the API rows also show the median number of matches)")
     classes = [c for c, _w in QUERY_MIX]
-    print(f"{'database':<11}{'endpoint':<9}" + "".join(f"{c:>15}" for c in classes))
+    print(f"{'database':<{w}}{'endpoint':<9}" + "".join(f"{c:>15}" for c in classes))
     for r in results:
         cells = []
         for c in classes:
@@ -604,10 +607,10 @@ def print_table(results: list[dict], skipped: dict[str, str]) -> None:  # type: 
                 cells.append(f"{'-':>15}")
                 continue
             cells.append(f"{s['p95']:>15}")
-        print(f"{r['database']:<11}{r['endpoint']:<9}" + "".join(cells))
+        print(f"{r['database']:<{w}}{r['endpoint']:<9}" + "".join(cells))
     api = next((r for r in results if r["endpoint"] == "api"), None)
     if api:
-        print(f"{'matches (median, API)':<20}" + "".join(
+        print(f"{'matches (median, API)':<{w + 9}}" + "".join(
             f"{(api['by_class'].get(c) or {}).get('median_hits', '-')!s:>15}" for c in classes))
     worst = [r for r in results if r["p95"] >= TARGET_P95_MS or r["errors"]]
     print()
