@@ -82,6 +82,11 @@ class Subject(models.Model):
     updated_at = models.DateTimeField()
     # name key, code and domains in one column for substring search
     search_text = models.TextField(blank=True, editable=False)
+    # bigram tokens of search_text (normalize.search_grams), for the search index:
+    # an FTS5 table kept in step by triggers on SQLite, a GIN-indexed tsvector
+    # column on PostgreSQL (migration 0003). Both are set by
+    # services.refresh_search_text only.
+    search_grams = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["id"]
