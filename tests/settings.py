@@ -21,3 +21,7 @@ PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 import tempfile as _tempfile  # noqa: E402
 
 MEDIA_ROOT = _tempfile.mkdtemp(prefix="chengxin-test-media-")
+
+# Published artifacts (seals, status lists) go to a throwaway folder too.
+CHENGXIN_PUBLIC_DIR = _tempfile.mkdtemp(prefix="chengxin-test-public-")
+CHENGXIN_BASE_URL = "https://chengxin.test"

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from chengxin.accounts.api import router as accounts_router
+from chengxin.certs.api import router as certs_router
 from chengxin.core.api import install_error_handlers
 from chengxin.ledger.api import router as ledger_router
 from chengxin.membership.api import router as membership_router
@@ -34,3 +35,4 @@ api.add_router("/", registry_router)
 api.add_router("/", accounts_router)
 api.add_router("/", ledger_router)
 api.add_router("/", membership_router)
+api.add_router("/", certs_router)

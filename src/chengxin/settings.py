@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "chengxin.registry",
     "chengxin.lists",
     "chengxin.membership",
+    "chengxin.certs",
     "chengxin.web",
 ]
 
@@ -188,6 +189,14 @@ CHENGXIN_HTTP_FETCHER = os.environ.get(
     "CHENGXIN_HTTP_FETCHER", "chengxin.registry.ownership.HttpsFetcher"
 )
 CHENGXIN_SITE_VERIFICATION_DAYS = 365
+
+# Certificates and seals. Signed artifacts (seal SVGs, status lists) are
+# written as files under CHENGXIN_PUBLIC_DIR and served at /pub/ by the
+# application server's static file route (granian), or by any CDN.
+CHENGXIN_PUBLIC_DIR = Path(os.environ.get("CHENGXIN_PUBLIC_DIR", VAR_DIR / "public"))
+CHENGXIN_PUBLIC_MAX_AGE = int(os.environ.get("CHENGXIN_PUBLIC_MAX_AGE", "60"))
+CHENGXIN_ISSUER_NAME = os.environ.get("CHENGXIN_ISSUER_NAME", "chengxin 诚信")
+CHENGXIN_STATUS_LIST_SIZE = 131072  # bits per status list: 16 KB, the minimum the W3C spec asks for
 
 # Registry import limits.
 CHENGXIN_IMPORT_MAX_BYTES = int(os.environ.get("CHENGXIN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("chengxin.accounts.urls")),
     path("", include("chengxin.registry.urls")),
     path("", include("chengxin.membership.urls")),
+    path("", include("chengxin.certs.urls")),
     path("", include("chengxin.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -258,7 +258,8 @@ def _make(app_status, subject, user):
     from chengxin.core import clock
 
     now = clock.now()
-    return Application.objects.create(subject=subject, applicant=user, status=app_status, created_at=now, status_changed_at=now)
+    return Application.objects.create(subject=subject, applicant=user, status=app_status, created_at=now, status_changed_at=now,
+                                      starts_at=now, ends_at=now + dt.timedelta(days=365))
 
 
 @pytest.mark.parametrize(("frm", "action"), sorted(states.TRANSITIONS))

@@ -60,6 +60,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "accounts.manage_tokens": frozenset({Role.ADMIN}),
     "accounts.manage_users": frozenset({Role.ADMIN}),
     "calendar.edit": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "certs.manage": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "certs.view_staff": STAFF_ROLES,
+    "certs.embed": frozenset({Role.MEMBER}),
 }
 
 

@@ -48,6 +48,10 @@ def add_entry(*, actor: Any, subject: Any, kind: str, reason: str, legal_basis: 
     entry = ListEntry.objects.create(subject=subject, kind=kind, reason=reason.strip(), legal_basis=legal_basis.strip(),
                                      starts_at=now, ends_at=ends_at, created_by=actor, created_at=now)
     audit.record(actor=actor, action="list.add", obj=entry, after=_snapshot(entry), reason=reason)
+    if kind == ListKind.BLACKLIST:  # a blacklisted subject keeps no seal
+        from chengxin.certs.services import revoke_for_subject
+
+        revoke_for_subject(subject=subject, actor=actor, reason=_("blacklisted: %(r)s") % {"r": reason.strip()})
     return entry
 
 

@@ -67,6 +67,9 @@ def _transition(app: Application, action: str, *, actor: Any, message: str = "",
     Event.objects.create(application=app, at=app.status_changed_at, actor=actor, action=action,
                          from_status=frm, to_status=to, message=message, public=public)
     audit.record(actor=actor, action=f"membership.{action}", obj=app, before=before, after=_snapshot(app), reason=message)
+    from chengxin.certs.services import on_membership_transition
+
+    on_membership_transition(app, action, actor=actor, reason=message)
     return app
 
 

@@ -16,6 +16,20 @@ from django.core.management.base import BaseCommand
 from chengxin.core.build import collect_static, compile_messages
 
 
+def granian_command(opts: dict, public_dir: object) -> list[str]:
+    """granian runs the WSGI application and serves the signed static
+    artifacts under /pub/ itself (Rust, no Python per request); see
+    docs/decisions/0002-granian.md."""
+    return [
+        sys.executable, "-m", "granian", "--interface", "wsgi", "chengxin.wsgi:application",
+        "--host", opts["host"], "--port", str(opts["port"]),
+        "--workers", str(opts["workers"]), "--blocking-threads", str(opts["threads"]),
+        "--static-path-route", "/pub", "--static-path-mount", str(public_dir),
+        "--static-path-expires", str(settings.CHENGXIN_PUBLIC_MAX_AGE),
+        "--no-ws", "--log", "--access-log", "--workers-kill-timeout", "15",
+    ]
+
+
 class Command(BaseCommand):
     help = "Run chengxin: web server and task worker in one command."
 
@@ -43,15 +57,12 @@ class Command(BaseCommand):
         if not opts["no_worker"]:
             procs.append(subprocess.Popen([sys.executable, "-m", "chengxin.cli", "worker"], env=env))
         bind = f"{opts['host']}:{opts['port']}"
-        procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "chengxin.wsgi:application",
-                 "--bind", bind, "--workers", str(opts["workers"]),
-                 "--threads", str(opts["threads"]), "--worker-class", "gthread",
-                 "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60"],
-                env=env,
-            )
-        )
+        from chengxin.certs.services import publish_pending
+
+        public_dir = settings.CHENGXIN_PUBLIC_DIR
+        public_dir.mkdir(parents=True, exist_ok=True)
+        publish_pending()  # seals and status lists whose files are missing or behind
+        procs.append(subprocess.Popen(granian_command(opts, public_dir), env=env))
         self.stdout.write(f"chengxin is running at http://{bind}/ (Ctrl-C stops it)")
 
         stopping = False
