@@ -83,8 +83,10 @@ def _query(draw: Any, rows: list[tuple[str, str]]) -> str:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), limits=st.sampled_from([(5000, 1000), (3, 2), (1, 1)]))
-def test_indexed_search_finds_exactly_what_a_scan_finds(db: Any, data: Any, limits: tuple[int, int]) -> None:
+@given(data=st.data(), limits=st.sampled_from([(5000, 200, 300), (3, 2, 1), (1, 1, 1), (5000, 1, 1), (5000, 2, 100)]))
+def test_indexed_search_finds_exactly_what_a_scan_finds(db: Any, data: Any, limits: tuple[int, int, int]) -> None:
+    """With the thresholds patched, every plan runs: ids sorted in one or two
+    steps, a walk along name_key beyond SORT_MAX or when it is cheaper."""
     rows = data.draw(_corpus())
     _store(rows)
     for _ in range(5):
@@ -92,12 +94,14 @@ def test_indexed_search_finds_exactly_what_a_scan_finds(db: Any, data: Any, limi
         province = data.draw(st.sampled_from(["", *PROVINCES]))
         key = name_key(q)
         with mock.patch.object(services, "SORT_MAX", limits[0]), \
-                mock.patch.object(services, "TWO_STEP_MIN", limits[1]):
+                mock.patch.object(services, "TWO_STEP_MIN", limits[1]), \
+                mock.patch.object(services, "WALK_MIN", limits[2]):
             result = services.search_subjects(q=q, province=province)
             expected = _scan(key, province) if key else _scan("", province)
             assert [s.pk for s in result] == expected, (q, key)
             assert result.count() == len(expected)
             assert [s.pk for s in result[1:3]] == expected[1:3]
+            assert [s.pk for s in result[max(0, len(expected) - 1) :]] == expected[-1:]
 
 
 def test_uses_the_index_for_two_characters_or_more(db: Any) -> None:
@@ -228,3 +232,12 @@ def test_sqlflush_leaves_the_fts_tables_to_the_triggers(db: Any, capsys: Any) ->
     out = capsys.readouterr().out
     assert "registry_subject" in out
     assert "registry_subject_fts" not in out
+
+
+def test_search_page_selects_show_the_chosen_values(client: Any, db: Any) -> None:
+    """The province/industry <select>s are fragment-cached: per chosen value."""
+    chosen = client.get("/search", {"q": "云杉", "province": "330000"}).content.decode()
+    assert 'value="330000" selected' in chosen
+    plain = client.get("/search", {"q": "云杉"}).content.decode()
+    assert 'value="330000" selected' not in plain and 'value="330000"' in plain
+    assert 'value="330000" selected' in client.get("/search", {"q": "x", "province": "330000"}).content.decode()
