@@ -102,3 +102,9 @@ def _compiled_translations() -> None:
     from chengxin.core.build import compile_messages
 
     compile_messages()
+
+
+@pytest.fixture(autouse=True)
+def _own_public_dir(settings: Any, tmp_path: Any) -> None:
+    """Each test writes seals and status lists into a folder of its own."""
+    settings.CHENGXIN_PUBLIC_DIR = tmp_path / "public"

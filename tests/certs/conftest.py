@@ -48,3 +48,12 @@ def decode_bits(encoded: str) -> bytes:
 
 def bit(bits: bytes, index: int) -> int:
     return (bits[index // 8] >> (7 - index % 8)) & 1
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Any:
+    """These tests read the English wording of messages; pages keep their default."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -274,3 +274,15 @@ def test_application_for_membership_is_still_refused_while_blacklisted(active, r
     with pytest.raises(ValidationFailed):
         membership.start_application(actor=app.applicant, subject=app.subject)
     assert app.status == Status.ACTIVE
+
+
+def test_a_certificate_pointing_at_an_unknown_status_list_creates_nothing(active):
+    _app, cert = active
+    claims = json.loads(json.dumps(cert.claims))
+    for entry in claims["credentialStatus"]:
+        entry["statusListCredential"] = entry["statusListCredential"].replace("/1.jwt", "/999.jwt").replace("revocation/", "bogus/")
+    token = keys.sign(claims)  # even signed by us
+    before = StatusList.objects.count()
+    report = local_verifier().verify(token)
+    assert report.first_failure.name == "status" and "could not be fetched" in report.first_failure.message
+    assert StatusList.objects.count() == before

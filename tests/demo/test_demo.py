@@ -155,6 +155,17 @@ def test_loaded_demo_is_consistent(demo):
     assert result.ok, result.problem
     assert result.checked >= len(subjects) + len(sites) + len(verified)
 
+    # some subjects became members through the real services and hold certificates
+    from chengxin.certs.models import Certificate
+    from chengxin.certs.verify import local_verifier
+
+    certs = list(Certificate.objects.select_related("subject"))
+    assert 10 <= len(certs) == demo["members"]
+    assert {c.status for c in certs} == {"active"} and all(c.domains or c.shops for c in certs)
+    assert any(c.subject.subjectaccess_set.filter(user__username="member2").exists() for c in certs)
+    assert not Subject.objects.filter(subjectaccess__user__username="member", certificates__isnull=False).exists()
+    assert local_verifier().verify(certs[0].token).ok
+
 
 @pytest.mark.django_db
 def test_demo_accounts_can_log_in_and_members_act_for_subjects(demo, client):
@@ -169,7 +180,7 @@ def test_demo_accounts_can_log_in_and_members_act_for_subjects(demo, client):
     assert {s.kind for s in member_subjects} == {"organisation"}
     states = {site.is_verified() for s in member_subjects for site in s.sites.filter(kind="domain")}
     assert states == {True, False}  # something verified, something left to verify
-    assert not SubjectAccess.objects.exclude(user__username__in=["member", "member2"]).exists()
+    assert not SubjectAccess.objects.exclude(user__username__in=["member", "member2", "demo-applicants"]).exists()
     by_user = {a["username"]: a for a in demo["accounts"]}
     assert all(a["created"] for a in by_user.values())
     assert len(by_user["member"]["subjects"]) == 2

@@ -32,12 +32,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # test sites that show seals (tests/web/test_seal_browser.py) resolve to loopback
+    "--host-resolver-rules=MAP *.example 127.0.0.1, MAP yunshan-ec.com 127.0.0.1",
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 _triggers = importlib.import_module("chengxin.ledger.migrations.0002_append_only_triggers")
 _reference_data = importlib.import_module("chengxin.registry.migrations.0002_load_regions_industries")
 _types_levels = importlib.import_module("chengxin.membership.migrations.0002_load_types_levels")
+_cert_levels = importlib.import_module("chengxin.certs.migrations.0002_levels")
 
 
 class _Executor:
@@ -71,6 +74,7 @@ def _flush_respects_append_only_audit() -> Iterator[None]:
                 _triggers.create(None, executor)
                 _reference_data.load(apps, executor)
                 _types_levels.load(apps, executor)
+                _cert_levels.load(apps, executor)
 
     TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
     try:

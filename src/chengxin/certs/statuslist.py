@@ -124,6 +124,10 @@ def publish_list(purpose: str, number: int, *, force: bool = False) -> bool:
 def signed_list(purpose: str, number: int) -> str:
     """The published status list credential (published now if missing)."""
     path = list_path(purpose, number)
-    if not publish.exists(path):
+    row = StatusList.objects.filter(purpose=purpose, number=number).values("version", "published_version").first()
+    if row is None:  # never created here: nothing to publish (and nothing to create on a stranger's request)
+        raise FileNotFoundError(path)
+    stale = row["version"] != row["published_version"]
+    if stale or not publish.exists(path):
         publish_list(purpose, number, force=True)
     return publish.read(path).decode()

@@ -213,6 +213,10 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
             _say(stdout, f"  subjects: {done * 100 // len(specs):3d}% ({done}/{len(specs)})")
 
     _link_members(users, account_report, created, actor)
+    from .memberships import load as load_memberships
+
+    _say(stdout, "demo memberships and certificates ...")
+    counts["members"] = load_memberships(created=created, users=users, actor=actor)
     seconds = time.monotonic() - started
     summary = {
         "subjects": len(created),
@@ -224,6 +228,7 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
         "sites": counts["sites"],
         "verified_sites": counts["verified_sites"],
         "failed_checks": counts["failed_checks"],
+        "members": counts["members"],
         "accounts": account_report,
         "seconds": round(seconds, 1),
     }
