@@ -60,7 +60,8 @@ def _shop_page(title: str, snippet: str) -> str:
 
 
 def test_seal_click_through_confirms_the_real_site_and_warns_on_a_copy(
-        settings: Any, live_server: Any, new_context: Any, sites: Any, applicant: Any, reviewer: Any, admin_user: Any) -> None:
+        settings: Any, live_server: Any, new_context: Any, sites: Any, applicant: Any,  # noqa: F811
+        reviewer: Any, admin_user: Any) -> None:
     settings.CHENGXIN_BASE_URL = live_server.url  # the seal and its link point at this platform
     user, subject, site = applicant
     app = membership.start_application(actor=user, subject=subject)
