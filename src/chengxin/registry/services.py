@@ -380,7 +380,7 @@ class SearchResults(QuerySet[Subject]):
     def _plain(self, where: Any) -> QuerySet[Subject]:
         this: Any = self
         qs: Any = (
-            Subject.objects.using(this._db).select_related("province", "city", "industry")
+            Subject.objects.using(self.db).select_related("province", "city", "industry")
             .filter(where).order_by("name_key", "id")
         )
         qs._prefetch_related_lookups = this._prefetch_related_lookups
@@ -394,8 +394,7 @@ class SearchResults(QuerySet[Subject]):
         ids = self.match_ids
         if ids is not None and n >= WALK_MIN and self.walk is not None:
             if self._total is None:
-                this: Any = self
-                self._total = Subject.objects.using(this._db).order_by("-id").values_list("id", flat=True).first() or 0
+                self._total = Subject.objects.using(self.db).order_by("-id").values_list("id", flat=True).first() or 0
             # walking name_key visits about stop * total / n rows; sorting reads n
             if stop * self._total <= n * n:
                 ids = None
@@ -406,7 +405,8 @@ class SearchResults(QuerySet[Subject]):
         if n < TWO_STEP_MIN:
             return super().__getitem__(k)
         # sort the matching ids only (a narrow sort), then fetch the page's rows
-        page_ids = list(super().select_related(None).values_list("id", flat=True)[k])
+        sort: QuerySet[Subject] = QuerySet(model=Subject, query=self.query.chain(), using=self.db)
+        page_ids = list(sort.select_related(None).values_list("id", flat=True)[k])
         return self._plain(Q(id__in=page_ids))
 
 
