@@ -93,6 +93,8 @@ class Subject(models.Model):
         indexes = [
             models.Index(fields=["province", "city"]),
             models.Index(fields=["industry"]),
+            # search sorts matching ids by name without reading whole rows
+            models.Index(fields=["id", "name_key"], name="registry_subject_id_name_key"),
         ]
 
     def __str__(self) -> str:

@@ -340,13 +340,15 @@ def get_subject(pk: int | str) -> Subject:
 # after name_key(). One character: a scan of search_text. Two or more: the
 # bigram index (normalize.search_grams; migration 0004), which finds exactly
 # the rows the scan would find. The index is read once: up to SORT_MAX
-# matching ids, whose number is the count. A page is then either those rows
-# sorted by name, or, when the matches are dense enough that walking name_key
-# in order reaches the page sooner (always beyond SORT_MAX matches), that walk.
+# matching ids (filters applied), whose number is the count. A page is those
+# rows sorted by name (the ids through the narrow (id, name_key) index first,
+# then the page's rows). Beyond SORT_MAX matches (a broad term) the matches are
+# counted once and a page is found by walking name_key in order: at that
+# density it soon has enough rows. (Walking for fewer matches would not pay:
+# matches of a prefix such as 广东 are all in one stretch of name_key.)
 
 SORT_MAX = 5000
-TWO_STEP_MIN = 200  # from this many matches, sort the ids first, then fetch a page's rows
-WALK_MIN = 300  # below this many matches, sorting them always wins
+TWO_STEP_MIN = 100  # from this many matches, sort the ids first, then fetch a page's rows
 
 
 class SearchResults(QuerySet[Subject]):
@@ -358,7 +360,6 @@ class SearchResults(QuerySet[Subject]):
     known_count: int | None = None
     match_ids: list[int] | None = None
     walk: Any = None
-    _total: int | None = None
 
     def _clone(self) -> SearchResults:
         clone: SearchResults = super()._clone()  # type: ignore[misc]
@@ -390,24 +391,19 @@ class SearchResults(QuerySet[Subject]):
         n = self.known_count
         if n is None or not isinstance(k, slice) or self._result_cache is not None or self.query.is_sliced:
             return super().__getitem__(k)
-        stop = n if k.stop is None else min(k.stop, n)
         ids = self.match_ids
-        if ids is not None and n >= WALK_MIN and self.walk is not None:
-            if self._total is None:
-                self._total = Subject.objects.using(self.db).order_by("-id").values_list("id", flat=True).first() or 0
-            # walking name_key visits about stop * total / n rows; sorting reads n
-            if stop * self._total <= n * n:
-                ids = None
         if ids is None:
             if self.walk is None:
                 return super().__getitem__(k)
             return self._plain(self.walk)[k]
         if n < TWO_STEP_MIN:
             return super().__getitem__(k)
-        # sort the matching ids only (a narrow sort), then fetch the page's rows
-        sort: QuerySet[Subject] = QuerySet(model=Subject, query=self.query.chain(), using=self.db)
-        page_ids = list(sort.select_related(None).values_list("id", flat=True)[k])
-        return self._plain(Q(id__in=page_ids))
+        # sort the matching ids only, through the (id, name_key) index, then fetch the page's rows
+        start = k.start or 0
+        stop = n if k.stop is None else min(k.stop, n)
+        if stop <= start:
+            return self.none()
+        return self._plain(Q(id__in=_sorted_ids(ids, start, stop, self.db)))
 
 
 def _like(key: str) -> str:
@@ -440,6 +436,24 @@ def _index_ids(key: str, uscc: str | None) -> tuple[str, tuple[str, ...]] | None
         sql += " UNION SELECT id FROM registry_subject WHERE uscc = %s"
         params += (uscc,)
     return sql, params
+
+
+def _sorted_ids(ids: list[int], start: int, stop: int, using: str) -> list[int]:
+    """ids[start:stop] in (name_key, id) order."""
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor == "sqlite":  # without statistics SQLite would read the whole rows
+        import json
+
+        sql = ("SELECT id FROM registry_subject INDEXED BY registry_subject_id_name_key"
+               " WHERE id IN (SELECT value FROM json_each(%s))")
+        param: Any = json.dumps(ids)
+    else:
+        sql, param = "SELECT id FROM registry_subject WHERE id = ANY(%s)", ids
+    with conn.cursor() as cur:
+        cur.execute(sql + " ORDER BY name_key, id LIMIT %s OFFSET %s", (param, stop - start, start))
+        return [row[0] for row in cur.fetchall()]
 
 
 def _id_list(ids: list[int]) -> Any:
