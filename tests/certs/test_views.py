@@ -170,3 +170,23 @@ def test_cli_keys(db, capsys):
     call_command("keys", "list")
     out = capsys.readouterr().out
     assert first in out and "retired" in out and "signing" in out
+
+
+def test_cached_page_follows_status_changes_and_gives_each_visitor_a_working_csrf_token(active, reviewer):
+    from django.test import Client
+
+    _app, cert = active
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    assert "misuse-warning" not in first.get(f"/v/{cert.number}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = second.get(f"/v/{cert.number}", HTTP_ACCEPT_LANGUAGE="en").content.decode()  # from the cache
+    assert "Valid certificate" in page and "chengxin-csrf-sentinel" not in page
+    import re
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    resp = second.post("/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": token})
+    assert resp.status_code == 302  # the token fits this visitor's cookie
+    services.suspend(actor=reviewer, cert=cert, reason="investigation")
+    assert "SUSPENDED" in Client().get(f"/v/{cert.number}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # a copy still warns and is recorded, cached or not
+    Client().get(f"/v/{cert.number}", HTTP_REFERER="https://copy.example/")
+    assert SealMisuse.objects.get().site == "copy.example"

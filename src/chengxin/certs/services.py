@@ -310,13 +310,17 @@ def origin_verdict(cert: Certificate, *, referer: str, site: str, own_host: str)
     bound to: "confirmed" (the Referer is a bound site), "claimed" (no
     Referer; the seal link names a bound site), "mismatch" (a page that is
     not a bound site), or "unknown"."""
+    return origin_verdict_for(cert.domains, cert.shops, referer=referer, site=site, own_host=own_host)
+
+
+def origin_verdict_for(domains: list[str], shops: list[str], *, referer: str, site: str, own_host: str) -> dict[str, Any]:
     ref_host = host_of(referer)
     if ref_host and ref_host != host_of(own_host):
-        ok = belongs(referer, cert.domains, cert.shops)
+        ok = belongs(referer, domains, shops)
         return {"verdict": "confirmed" if ok else "mismatch", "site": ref_host, "via": "referer", "url": referer[:500]}
     site_host = host_of(site)
     if site_host:
-        ok = belongs(site, cert.domains, cert.shops)
+        ok = belongs(site, domains, shops)
         return {"verdict": "claimed" if ok else "mismatch", "site": site_host, "via": "site", "url": site[:500]}
     return {"verdict": "unknown", "site": "", "via": "", "url": ""}
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from django.conf import settings
@@ -30,10 +32,63 @@ def _no_frames(response: HttpResponse) -> HttpResponse:
 
 # --- public -----------------------------------------------------------------------------
 
+CSRF_SENTINEL = "chengxin-csrf-sentinel"
+PAGE_CACHE_SECONDS = 60
+
+
+def _stamp(number: str) -> dict[str, Any] | None:
+    """What the page depends on, read with one small query: a change of
+    status (seal_version), of the holder's record (updated_at) or passing
+    validUntil gives the cached page a new key."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.seal_version, c.valid_until, s.updated_at, c.domains, c.shops FROM certs_certificate c"
+            " JOIN registry_subject s ON s.id = c.subject_id WHERE c.number = %s", [number])
+        row = cur.fetchone()
+    if row is None:
+        return None
+    version, valid_until, updated_at, domains, shops = row
+    if isinstance(valid_until, str):
+        valid_until = dt.datetime.fromisoformat(valid_until)
+    if valid_until.tzinfo is None:
+        valid_until = valid_until.replace(tzinfo=dt.UTC)
+    return {"version": version, "valid_until": valid_until, "updated": str(updated_at),
+            "domains": json.loads(domains) if isinstance(domains, str) else domains,
+            "shops": json.loads(shops) if isinstance(shops, str) else shops}
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    """Anonymous visitors without a session or pending messages all see the
+    same page (the CSRF token of the language switch is put in per request)."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
+
+
 @requires(EVERYONE)
 def verify_page(request: HttpRequest, number: str) -> HttpResponse:
     """The click-through page of a seal: live status, bound sites, and a
-    warning when the visitor came from a page the seal does not belong to."""
+    warning when the visitor came from a page the seal does not belong to.
+    Anonymous visits are served from a per-process cache keyed by everything
+    the page shows, so a status change shows at once."""
+    from django.core.cache import cache
+    from django.middleware.csrf import get_token
+    from django.utils.translation import get_language
+
+    key = None
+    canonical = (number or "").strip().upper()
+    if _cacheable(request) and services.NUMBER_RE.fullmatch(canonical):
+        stamp = _stamp(canonical)
+        if stamp is not None:
+            origin = services.origin_verdict_for(stamp["domains"], stamp["shops"], referer=request.headers.get("Referer", ""),
+                                                 site=request.GET.get("site", "")[:300], own_host=request.get_host())
+            if origin["verdict"] != "mismatch":
+                expired = clock.now() >= stamp["valid_until"]
+                key = ":".join(["certs.v", canonical, str(stamp["version"]), stamp["updated"], str(expired), get_language() or "",
+                                origin["verdict"], origin["site"] if origin["verdict"] in ("confirmed", "claimed") else ""])
+                body = cache.get(key)
+                if body is not None:
+                    return _page_response(HttpResponse(body.replace(CSRF_SENTINEL, get_token(request))))
     try:
         cert = services.get_certificate(number)
     except NotFound as exc:
@@ -44,12 +99,24 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
         services.record_misuse(cert, site=origin["site"], via=origin["via"], url=origin["url"])
     now = clock.now()
     in_force = cert.status in (CertStatus.ACTIVE, CertStatus.SUPERSEDED) and cert.valid_from <= now < cert.valid_until
-    response = render(request, "certs/verify.html", {
+    context = {
         "cert": cert, "origin": origin, "in_force": in_force, "now": now,
         "expired": cert.status == CertStatus.EXPIRED or now >= cert.valid_until,
         "subject_claims": cert.claims.get("credentialSubject", {}),
         "membership": cert.membership,
-    })
+    }
+    if key is not None:
+        context["csrf_token"] = CSRF_SENTINEL
+        response = render(request, "certs/verify.html", context)
+        body = response.content.decode()
+        cache.set(key, body, PAGE_CACHE_SECONDS)
+        response.content = body.replace(CSRF_SENTINEL, get_token(request)).encode()
+    else:
+        response = render(request, "certs/verify.html", context)
+    return _page_response(response)
+
+
+def _page_response(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["Vary"] = "Referer, Cookie, Accept-Language"
     return _no_frames(response)
