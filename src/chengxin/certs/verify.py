@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from .binding import belongs
 from .keys import ALLOWED_ALGS
@@ -30,9 +31,18 @@ MAX_FETCH = 2 * 1024 * 1024
 
 @dataclass
 class Check:
+    """One check's result. The message is translated when it is read, not
+    when the check runs (verifying thousands of certificates in a batch
+    should not pay for messages nobody reads)."""
+
     name: str  # format, signature, validity, status, domain
     ok: bool
-    message: str
+    text: str  # a message id (with `params`) or, without params, the message itself
+    params: dict[str, Any] | None = None
+
+    @property
+    def message(self) -> str:
+        return _(self.text) % self.params if self.params is not None else self.text
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.name, "ok": self.ok, "message": self.message}
@@ -96,6 +106,7 @@ class Verifier:
         self.fetch = fetch
         self.now = now or (lambda: dt.datetime.now(dt.UTC))
         self._lists: dict[str, tuple[str, bytes] | Invalid] = {}
+        self._headers: dict[str, dict[str, Any]] = {}  # the few distinct headers (one per key)
 
     # -- the JWS itself ---------------------------------------------------------------
     def _open(self, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -108,7 +119,11 @@ class Verifier:
         if len(parts) != 3:
             raise Invalid(_("Not a signed certificate: expected three base64url parts separated by dots."), "format")
         try:
-            header = json.loads(_b64(parts[0]))
+            header = self._headers.get(parts[0])
+            if header is None:
+                header = json.loads(_b64(parts[0]))
+                if isinstance(header, dict) and len(self._headers) < 64:
+                    self._headers[parts[0]] = header
             payload = json.loads(_b64(parts[1]))
             signature = _b64(parts[2])
         except (ValueError, TypeError):
@@ -173,14 +188,14 @@ class Verifier:
             report.checks.append(Check(exc.check, False, str(exc)))
             return report
         report.header, report.claims = header, claims
-        report.checks.append(Check("signature", True, _("Signed by this platform's key %(kid)s.") % {"kid": header["kid"]}))
+        report.checks.append(Check("signature", True, N_("Signed by this platform's key %(kid)s."), {"kid": header["kid"]}))
         report.checks.append(self._validity(claims))
         report.checks.append(self._status(claims))
         if domain:
             subject = claims.get("credentialSubject") or {}
             ok = belongs(domain, list(subject.get("domains") or []), list(subject.get("shops") or []))
-            report.checks.append(Check("domain", ok, (_("%(d)s is one of the certified sites.") if ok else
-                                                      _("%(d)s is not one of the certified sites: this seal does not belong there.")) % {"d": domain[:200]}))
+            report.checks.append(Check("domain", ok, N_("%(d)s is one of the certified sites.") if ok else
+                                       N_("%(d)s is not one of the certified sites: this seal does not belong there."), {"d": domain[:200]}))
         return report
 
     def _validity(self, claims: dict[str, Any]) -> Check:
@@ -193,7 +208,7 @@ class Verifier:
             return Check("validity", False, _("Not valid before %(t)s.") % {"t": start.isoformat()})
         if now >= end:
             return Check("validity", False, _("Expired on %(t)s.") % {"t": end.isoformat()})
-        return Check("validity", True, _("Valid from %(a)s until %(b)s.") % {"a": start.date().isoformat(), "b": end.date().isoformat()})
+        return Check("validity", True, N_("Valid from %(a)s until %(b)s."), {"a": start.date().isoformat(), "b": end.date().isoformat()})
 
     def _status(self, claims: dict[str, Any]) -> Check:
         entries = claims.get("credentialStatus")
@@ -215,7 +230,7 @@ class Verifier:
             if bits[index // 8] & (0x80 >> (index % 8)):
                 msg = _("Revoked.") if purpose == "revocation" else _("Suspended.") if purpose == "suspension" else purpose
                 return Check("status", False, msg)
-        return Check("status", True, _("Neither revoked nor suspended."))
+        return Check("status", True, N_("Neither revoked nor suspended."), {})
 
 
 def local_fetch(url: str) -> bytes:
