@@ -59,6 +59,12 @@ def _stamp(number: str) -> dict[str, Any] | None:
             "shops": json.loads(shops) if isinstance(shops, str) else shops}
 
 
+def _digest(parts: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
 def _cacheable(request: HttpRequest) -> bool:
     """Anonymous visitors without a session or pending messages all see the
     same page (the CSRF token of the language switch is put in per request)."""
@@ -84,7 +90,7 @@ def verify_page(request: HttpRequest, number: str) -> HttpResponse:
                                                  site=request.GET.get("site", "")[:300], own_host=request.get_host())
             if origin["verdict"] != "mismatch":
                 expired = clock.now() >= stamp["valid_until"]
-                key = ":".join(["certs.v", canonical, str(stamp["version"]), stamp["updated"], str(expired), get_language() or "",
+                key = "certs.v:" + canonical + ":" + _digest(["certs.v", canonical, str(stamp["version"]), stamp["updated"], str(expired), get_language() or "",
                                 origin["verdict"], origin["site"] if origin["verdict"] in ("confirmed", "claimed") else ""])
                 body = cache.get(key)
                 if body is not None:
