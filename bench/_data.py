@@ -9,8 +9,11 @@ Names are built the way Chinese business names are: region prefix + brand
 `generate(n, seed)` needs no Django and is used by the load generator to draw
 its queries; `load(n, seed)` (run with Django configured, see `main`) bulk
 inserts the rows. The loader bypasses the audited service layer for speed but
-computes `name_key` with `chengxin.registry.normalize.name_key` and
-`search_text` exactly as `services.refresh_search_text` does.
+computes `name_key` with `chengxin.registry.normalize.name_key`, and
+`search_text` and `search_grams` with `services.refresh_search_text` itself.
+The search index (FTS5 table on SQLite, tsvector column on PostgreSQL) is
+kept by the database itself, from the migrations' triggers / generated
+column, exactly as for rows the application writes.
 
     python bench/_data.py load --n 100000 --seed 20240601   # DATABASE_URL / CHENGXIN_VAR_DIR set
     python bench/_data.py sample --n 20                      # print some generated names
@@ -316,21 +319,22 @@ def generate(n: int = 100_000, seed: int = 20240601) -> Iterator[SubjectRow]:
 
 
 def search_text_fingerprint() -> str:
-    """A hash of the code that derives `name_key` and `search_text`, so a
-    cached bench database is rebuilt when that code changes."""
+    """A hash of the code that derives the search columns (`name_key`,
+    `search_text`, `search_grams`: all of normalize.py and
+    `refresh_search_text`) and of the registry's migrations (the schema and
+    the search index), so a cached bench database is rebuilt when they change."""
     import ast
     import hashlib
 
     h = hashlib.sha256()
     pkg = ROOT / "src" / "chengxin" / "registry"
-    for path, names in ((pkg / "normalize.py", {"name_key", "_PUNCT"}),
-                        (pkg / "services.py", {"refresh_search_text"})):
-        source = path.read_text(encoding="utf-8")
-        for node in ast.parse(source).body:
-            name = getattr(node, "name", None) or next(
-                (t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)), None)
-            if name in names:
-                h.update((ast.get_source_segment(source, node) or "").encode())
+    h.update((pkg / "normalize.py").read_bytes())
+    source = (pkg / "services.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if getattr(node, "name", None) == "refresh_search_text":
+            h.update((ast.get_source_segment(source, node) or "").encode())
+    for path in sorted((pkg / "migrations").glob("0*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 
@@ -394,7 +398,7 @@ def load(n: int, seed: int, batch: int = 2000) -> None:
                     verified_until=(now + dt.timedelta(days=rng.randint(1, 365))) if s.verified else None,
                     last_check_at=verified_at, created_at=created,
                 ))
-            # search_text by the service's own function, fed the sites from memory
+            # search_text and search_grams by the service's own function, fed the sites from memory
             # (subject.sites.all() reads the prefetch cache instead of the database)
             subject._prefetched_objects_cache = {"sites": subject_sites}
             refresh_search_text(subject)
