@@ -14,6 +14,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chengxin.registry import search as search_module
 from chengxin.registry import services
 from chengxin.registry.models import Subject
 from chengxin.registry.normalize import (
@@ -93,8 +94,8 @@ def test_indexed_search_finds_exactly_what_a_scan_finds(db: Any, data: Any, limi
         q = data.draw(_query(rows))
         province = data.draw(st.sampled_from(["", *PROVINCES]))
         key = name_key(q)
-        with mock.patch.object(services, "SORT_MAX", limits[0]), \
-                mock.patch.object(services, "TWO_STEP_MIN", limits[1]):
+        with mock.patch.object(search_module, "SORT_MAX", limits[0]), \
+                mock.patch.object(search_module, "TWO_STEP_MIN", limits[1]):
             expected = _scan(key, province) if key else _scan("", province)
 
             def search() -> Any:
@@ -113,10 +114,10 @@ def test_uses_the_index_for_two_characters_or_more(db: Any) -> None:
     if connection.vendor not in ("sqlite", "postgresql"):
         pytest.skip("no index on this database")
     _store([("杭州华鑫网络科技有限公司", "110000")])
-    with mock.patch.object(services, "_index_ids", wraps=services._index_ids) as index:
+    with mock.patch.object(search_module, "_index_ids", wraps=search_module._index_ids) as index:
         assert services.search_subjects(q="华鑫").count() == 1
         assert index.called
-    with mock.patch.object(services, "_index_ids", wraps=services._index_ids) as index:
+    with mock.patch.object(search_module, "_index_ids", wraps=search_module._index_ids) as index:
         assert services.search_subjects(q="鑫").count() == 1  # one character: the scan
         assert not index.called
 
