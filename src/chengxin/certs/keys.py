@@ -41,12 +41,17 @@ def _create(actor: Any, reason: str) -> SigningKey:
     return record
 
 
-@transaction.atomic
+def _signing() -> SigningKey | None:
+    return SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
+
+
 def current_key() -> SigningKey:
-    """The key that signs now; the first is made on first use."""
-    key = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at").first()
+    """The key that signs now; the first is made on first use (a write
+    transaction only then)."""
+    key = _signing()
     if key is None:
-        key = _create(None, "first signing key")
+        with transaction.atomic():
+            key = _signing() or _create(None, "first signing key")
     return key
 
 

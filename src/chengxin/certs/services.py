@@ -205,9 +205,8 @@ def _transition(cert: Certificate, action: str, *, actor: Any, reason: str, extr
     cert.status = to
     cert.status_reason = reason
     cert.status_changed_at = clock.now()
-    cert.seal_version = F("seal_version") + 1  # type: ignore[assignment]
+    cert.seal_version += 1  # every caller holds the row lock (or created the row in this transaction)
     cert.save(update_fields=["status", "status_reason", "status_changed_at", "seal_version", *(extra_fields or [])])
-    cert.refresh_from_db(fields=["seal_version"])
     for purpose, old, new in zip((Purpose.REVOCATION, Purpose.SUSPENSION), old_bits, new_bits, strict=True):
         if old != new:
             idx = cert.revocation_index if purpose == Purpose.REVOCATION else cert.suspension_index

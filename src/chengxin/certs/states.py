@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from chengxin.core.statemachine import TransitionTable
+
 from .models import CertStatus as C
 
 # (from status, action) -> to status
-TRANSITIONS: dict[tuple[str, str], str] = {
+TRANSITIONS = TransitionTable({
     (C.ACTIVE, "suspend"): C.SUSPENDED,
     (C.SUSPENDED, "reinstate"): C.ACTIVE,
     (C.ACTIVE, "revoke"): C.REVOKED,
@@ -16,7 +18,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (C.SUPERSEDED, "expire"): C.EXPIRED,
     (C.ACTIVE, "supersede"): C.SUPERSEDED,
     (C.SUSPENDED, "supersede"): C.SUPERSEDED,
-}
+})
 
 # What each status means for the two status lists: (revoked bit, suspended bit).
 BITS: dict[str, tuple[bool, bool]] = {
@@ -27,12 +29,6 @@ BITS: dict[str, tuple[bool, bool]] = {
     C.REVOKED: (True, False),
 }
 
-ACTIONS = sorted({action for _, action in TRANSITIONS})
-
-
-def target(status: str, action: str) -> str | None:
-    return TRANSITIONS.get((status, action))
-
-
-def allowed_actions(status: str) -> list[str]:
-    return sorted(a for (s, a) in TRANSITIONS if s == status)
+ACTIONS = TRANSITIONS.actions
+target = TRANSITIONS.target
+allowed_actions = TRANSITIONS.allowed_actions

@@ -43,13 +43,12 @@ def allocate() -> tuple[int, int]:
     size = settings.CHENGXIN_STATUS_LIST_SIZE
     number = 1
     while True:
-        used = Certificate.objects.filter(status_list=number).count()
-        if used < size * 3 // 4:  # keep lists sparse enough for random picks
+        for purpose in Purpose.values:
+            _get_locked(purpose, number)  # exists, and serialises allocations
+        taken = set(Certificate.objects.filter(status_list=number).values_list("revocation_index", flat=True))
+        if len(taken) < size * 3 // 4:  # keep lists sparse enough for random picks
             break
         number += 1
-    for purpose in Purpose.values:
-        _get_locked(purpose, number)  # exists, and serialises allocations
-    taken = set(Certificate.objects.filter(status_list=number).values_list("revocation_index", flat=True))
     while True:
         index = secrets.randbelow(size)
         if index not in taken:

@@ -17,6 +17,7 @@ from chengxin.core import clock
 from chengxin.core.errors import ChengxinError, NotFound, PermissionDenied
 from chengxin.core.permissions import EVERYONE, has_perm, requires
 from chengxin.ledger import services as audit
+from chengxin.web.feedback import flash_error
 
 from . import keys, publish, seal, services, states
 from .models import Certificate, CertificateLevel, CertStatus, SealMisuse
@@ -241,8 +242,7 @@ def staff_action(request: HttpRequest, number: str, action: str) -> HttpResponse
     except ChengxinError as exc:
         if exc.status == 403:
             raise
-        for err in exc.errors or [{"message": exc.message}]:
-            messages.error(request, str(err["message"]))
+        flash_error(request, exc)
         return redirect("certs:staff_certificate", number=cert.number)
     return redirect("certs:staff_certificate", number=result.number)
 
@@ -270,5 +270,5 @@ def misuse_review(request: HttpRequest, pk: int) -> HttpResponse:
     except ChengxinError as exc:
         if isinstance(exc, PermissionDenied):
             raise
-        messages.error(request, str(exc.message))
+        flash_error(request, exc)
     return redirect("certs:misuse")

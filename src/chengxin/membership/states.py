@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from chengxin.core.statemachine import TransitionTable
+
 from .models import Status as S
 
 # (from status, action) -> to status
-TRANSITIONS: dict[tuple[str, str], str] = {
+TRANSITIONS = TransitionTable({
     (S.DRAFT, "submit"): S.SUBMITTED,
     (S.DRAFT, "withdraw"): S.WITHDRAWN,
     (S.SUBMITTED, "start_review"): S.UNDER_REVIEW,
@@ -32,14 +34,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.EXPIRING, "terminate"): S.TERMINATED,
     (S.SUSPENDED, "terminate"): S.TERMINATED,
     (S.APPROVED, "terminate"): S.TERMINATED,
-}
+})
 
-ACTIONS = sorted({action for _, action in TRANSITIONS})
-
-
-def target(status: str, action: str) -> str | None:
-    return TRANSITIONS.get((status, action))
-
-
-def allowed_actions(status: str) -> list[str]:
-    return sorted(a for (s, a) in TRANSITIONS if s == status)
+ACTIONS = TRANSITIONS.actions
+target = TRANSITIONS.target
+allowed_actions = TRANSITIONS.allowed_actions

@@ -14,6 +14,7 @@ from chengxin.core.errors import ChengxinError, NotFound, PermissionDenied, Vali
 from chengxin.core.permissions import EVERYONE, has_perm, requires
 from chengxin.registry.forms import province_choices
 from chengxin.registry.services import get_subject
+from chengxin.web.feedback import flash_error
 
 from . import services, states
 from .models import (
@@ -33,14 +34,6 @@ def _own_app(request: HttpRequest, pk: int) -> Any:
     if not services.may_view(request.user, app):
         raise PermissionDenied(_("This is not your application."))
     return app
-
-
-def _flash_error(request: HttpRequest, exc: ChengxinError) -> None:
-    if exc.errors:
-        for err in exc.errors:
-            messages.error(request, err["message"])
-    else:
-        messages.error(request, str(exc.message))
 
 
 # --- applicant -------------------------------------------------------------
@@ -88,7 +81,7 @@ def start(request: HttpRequest) -> HttpResponse:
         renews = services.get_application(request.POST["renews"]) if request.POST.get("renews") else None
         app = services.start_application(actor=request.user, subject=subject, renews=renews)
     except ChengxinError as exc:
-        _flash_error(request, exc)
+        flash_error(request, exc)
         return redirect("membership:mine")
     return redirect("membership:application", pk=app.pk)
 
@@ -129,7 +122,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
                 services.withdraw(actor=request.user, app=app, reason=request.POST.get("message", ""))
                 messages.success(request, _("The application was withdrawn."))
         except ChengxinError as exc:
-            _flash_error(request, exc)
+            flash_error(request, exc)
         return redirect("membership:application", pk=app.pk)
     return render(request, "membership/application.html", {
         "app": app, "editable": app.status in (Status.DRAFT, Status.INFO_REQUESTED),
@@ -206,7 +199,7 @@ def staff_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ChengxinError as exc:
         if exc.status == 403:
             raise
-        _flash_error(request, exc)
+        flash_error(request, exc)
     return redirect("membership:staff_application", pk=app.pk)
 
 
