@@ -23,17 +23,14 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from chengxin.accounts import services as accounts  # noqa: E402
-from chengxin.accounts.services import grant_subject_access  # noqa: E402
 from chengxin.certs import seal, statuslist  # noqa: E402
 from chengxin.certs.models import Certificate, CertStatus  # noqa: E402
 from chengxin.core import clock  # noqa: E402
 from chengxin.core.permissions import Role  # noqa: E402
-from chengxin.membership import services as membership  # noqa: E402
 from chengxin.registry import ownership  # noqa: E402
 from chengxin.registry import services as registry  # noqa: E402
 from chengxin.registry.validators import USCC_ALPHABET, uscc_check_char  # noqa: E402
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PASSWORD = "Bench-Horse-77"  # noqa: S105 - local bench accounts, loopback only
 DOMAIN = "yunshan-ec.com"
 
@@ -79,6 +76,8 @@ def prove_site(actor: object, subject: object, domain: str) -> object:
 
 
 def create() -> Certificate:
+    from chengxin.demo.memberships import make_member
+
     admin = user(Role.ADMIN, "bench-admin")
     reviewer = user(Role.REVIEWER, "bench-reviewer")
     member = user(Role.MEMBER, "bench-member")
@@ -88,18 +87,8 @@ def create() -> Certificate:
         "province": "330000", "city": "330100", "industry": "F5292",
         "contact_name": "李娜", "contact_phone": "13800138000", "contact_email": "contact@example.com",
     })
-    grant_subject_access(actor=admin, user=member, subject=subject)
-    site = prove_site(admin, subject, DOMAIN)
-    app = membership.start_application(actor=member, subject=subject)
-    membership.update_application(actor=member, app=app, data={
-        "applicant_type": "b2c", "level": "member", "sites": [site.pk], "contact_name": "李娜",  # type: ignore[attr-defined]
-        "contact_phone": "13800138000", "contact_email": "lina@example.com", "size_band": "small", "declaration": True,
-    })
-    membership.add_document(actor=member, app=app, kind="licence", name="licence.pdf", data=PDF)
-    app = membership.submit(actor=member, app=app)
-    app = membership.approve(actor=reviewer, app=app, reason="complete")
-    membership.record_payment(actor=admin, app=app, amount=str(app.fee_amount), method="bank", reference="BENCH-1")
-    app.refresh_from_db()
+    prove_site(admin, subject, DOMAIN)
+    app = make_member(subject=subject, applicant=member, reviewer=reviewer, admin=admin)  # the demo's real-service path
     return app.certificates.get()
 
 
