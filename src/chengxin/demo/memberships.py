@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from chengxin.accounts import services as accounts
@@ -23,10 +22,8 @@ APPLICANT = "demo-applicants"
 def _applicant() -> Any:
     user = User.objects.filter(username=APPLICANT).first()
     if user is None:
-        user = accounts.create_user(actor=None, username=APPLICANT, password=None, role=Role.MEMBER,
+        user = accounts.create_user(actor=None, username=APPLICANT, password=None, role=Role.MEMBER,  # cannot log in
                                     email="demo-applicants@example.com", display_name="演示申请人", validate=False)
-        user.password = make_password(None)  # cannot log in
-        user.save(update_fields=["password"])
     return user
 
 
