@@ -1,6 +1,6 @@
 """Search benchmark: partial-name search over 100,000 subjects through the
-real HTTP stack (gunicorn gthread serving chengxin.wsgi, exactly as
-`chengxin serve` starts it), on SQLite and on PostgreSQL, for the JSON API
+real HTTP stack (granian serving chengxin.wsgi, with the command line
+`chengxin serve` builds), on SQLite and on PostgreSQL, for the JSON API
 (`/api/v1/subjects?q=`) and the HTML page (`/search?q=`).
 
     .venv/bin/python bench/search.py                  # everything (see --help)
@@ -100,7 +100,7 @@ def migrate_and_load(env: dict[str, str], n: int, seed: int) -> None:
 
 
 def collect_static(env: dict[str, str]) -> None:
-    """What `chengxin serve` does before starting gunicorn (into the bench var dir)."""
+    """What `chengxin serve` does before starting granian (into the bench var dir)."""
     run([str(VENV_PY), "-m", "chengxin.cli", "collectstatic", "--noinput", "-v", "0"], env=env, quiet=True)
 
 
@@ -338,19 +338,28 @@ def wait_quiet(limit_s: float) -> None:
 
 # --- the server --------------------------------------------------------------
 
+def serve_command(env: dict[str, str], port: int, workers: int, threads: int) -> list[str]:
+    """The granian command line `chengxin serve` runs: its own granian_command(),
+    evaluated under the bench environment (settings, PYTHONPATH), with its
+    /pub/ mount created as `serve` does."""
+    code = ("import django, json; django.setup(); from django.conf import settings; "
+            "from chengxin.core.management.commands.serve import granian_command; "
+            "settings.CHENGXIN_PUBLIC_DIR.mkdir(parents=True, exist_ok=True); "
+            f"print(json.dumps(granian_command({{'host': '127.0.0.1', 'port': {port}, 'workers': {workers}, "
+            f"'threads': {threads}}}, settings.CHENGXIN_PUBLIC_DIR)))")
+    res = run([str(VENV_PY), "-c", code], env=env, quiet=True, cwd=str(ROOT))
+    cmd: list[str] = json.loads(res.stdout.strip().splitlines()[-1])
+    return cmd
+
+
 class Server:
-    """gunicorn with the flags `chengxin serve` uses."""
+    """granian, started with the command line `chengxin serve` builds."""
 
     def __init__(self, env: dict[str, str], port: int, name: str, workers: int, threads: int) -> None:
         self.port = port
         (DATA / "logs").mkdir(parents=True, exist_ok=True)
-        self.log_path = DATA / "logs" / f"gunicorn-{name}.log"
-        self.cmd = [
-            str(VENV_PY), "-m", "gunicorn", "chengxin.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--worker-class", "gthread",
-            "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
-        ]
+        self.log_path = DATA / "logs" / f"granian-{name}.log"
+        self.cmd = serve_command(env, port, workers, threads)
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -361,7 +370,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see {self.log_path}")
+                raise RuntimeError(f"granian exited ({self.proc.returncode}); see {self.log_path}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/healthz")
@@ -371,7 +380,7 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not become ready; see {self.log_path}")
+        raise RuntimeError(f"granian did not become ready; see {self.log_path}")
 
     def __exit__(self, *exc: object) -> None:
         if self.proc and self.proc.poll() is None:
@@ -553,7 +562,8 @@ def bench_db(name: str, env: dict[str, str], args: argparse.Namespace, queries: 
     if args.pythonpath:
         env = dict(env, PYTHONPATH=os.pathsep.join([args.pythonpath, env.get("PYTHONPATH", "")]).rstrip(os.pathsep))
     with Server(env, port, name, args.workers, args.threads) as server:
-        log(f"{name}: gunicorn on 127.0.0.1:{port} ({args.workers} workers x {args.threads} threads, gthread)"
+        log(f"{name}: granian on 127.0.0.1:{port} ({args.workers} workers x {args.threads} blocking threads, "
+            f"as `chengxin serve`)"
             + (f", PYTHONPATH={args.pythonpath}" if args.pythonpath else ""))
         assert server.proc
         for endpoint in args.endpoints:
@@ -593,7 +603,7 @@ def print_table(results: list[dict], skipped: dict[str, str]) -> None:  # type: 
               f"{r['p99']:>9}{r['max']:>9}{r['cpu_ms_per_request']:>11}{r['loadavg_before']:>6}  {verdict}")
     for db, why in skipped.items():
         print(f"{db:<{w}}{'(skipped)':<28}  {why}")
-    print("CPU ms/req: CPU time of gunicorn (and PostgreSQL) per request, independent of other load;\n"
+    print("CPU ms/req: CPU time of granian (and PostgreSQL) per request, independent of other load;\n"
           "load: 1-minute load average before the run (other work on the machine inflates latency).")
     print()
     print("p95 by query class, ms (the API rows also show the median number of matches)")
@@ -640,8 +650,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds per endpoint and database (max)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=40)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (chengxin serve: WEB_CONCURRENCY=2)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads (chengxin serve: WEB_THREADS=4)")
+    parser.add_argument("--workers", type=int, default=2, help="granian workers (chengxin serve: WEB_CONCURRENCY=2)")
+    parser.add_argument("--threads", type=int, default=4, help="granian blocking threads per worker (chengxin serve: WEB_THREADS=4)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--pg-port", type=int, default=55433)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached databases")
@@ -650,7 +660,7 @@ def main() -> int:
     parser.add_argument("--wait-quiet", type=float, default=60,
                         help="before each measured run, wait up to this many seconds for the load average to drop below 1")
     trial = parser.add_argument_group("trying a change (scratch copies; the cached bench databases are not touched)")
-    trial.add_argument("--pythonpath", default="", help="put this directory (a patched copy of src/) first on gunicorn's path")
+    trial.add_argument("--pythonpath", default="", help="put this directory (a patched copy of src/) first on the server's path")
     trial.add_argument("--sqlite-db", default="", help="serve this SQLite file instead of the cached bench database")
     trial.add_argument("--pg-database", default="", help="serve this database of the bench cluster instead of chengxin_bench "
                        "(e.g. one made with CREATE DATABASE x TEMPLATE chengxin_bench)")
