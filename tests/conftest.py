@@ -108,3 +108,16 @@ def _compiled_translations() -> None:
 def _own_public_dir(settings: Any, tmp_path: Any) -> None:
     """Each test writes seals and status lists into a folder of its own."""
     settings.CHENGXIN_PUBLIC_DIR = tmp_path / "public"
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_leaked() -> Iterator[None]:
+    """Fails a test in which an anonymous visitor or a merchant received a
+    complainant's personal data (see tests/pii_guard.py)."""
+    from tests.pii_guard import VIOLATIONS
+
+    VIOLATIONS.clear()
+    yield
+    leaked = list(VIOLATIONS)
+    VIOLATIONS.clear()
+    assert not leaked, "personal data leaked:\n" + "\n".join(leaked[:10])

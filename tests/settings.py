@@ -25,3 +25,6 @@ MEDIA_ROOT = _tempfile.mkdtemp(prefix="chengxin-test-media-")
 # Published artifacts (seals, status lists) go to a throwaway folder too.
 CHENGXIN_PUBLIC_DIR = _tempfile.mkdtemp(prefix="chengxin-test-public-")
 CHENGXIN_BASE_URL = "https://chengxin.test"
+
+# Every response of the suite is scanned for complainants' personal data.
+MIDDLEWARE = ["tests.pii_guard.PiiGuardMiddleware", *MIDDLEWARE]  # noqa: F405

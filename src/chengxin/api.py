@@ -7,6 +7,7 @@ from ninja.renderers import JSONRenderer
 
 from chengxin.accounts.api import router as accounts_router
 from chengxin.certs.api import router as certs_router
+from chengxin.complaints.api import router as complaints_router
 from chengxin.core.api import install_error_handlers
 from chengxin.ledger.api import router as ledger_router
 from chengxin.membership.api import router as membership_router
@@ -36,3 +37,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", ledger_router)
 api.add_router("/", membership_router)
 api.add_router("/", certs_router)
+api.add_router("/", complaints_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "chengxin.lists",
     "chengxin.membership",
     "chengxin.certs",
+    "chengxin.complaints",
     "chengxin.web",
 ]
 
@@ -225,3 +226,21 @@ CHENGXIN_REVIEW_WORKING_DAYS = 2
 CHENGXIN_MEMBERSHIP_DAYS = 365
 CHENGXIN_MEMBERSHIP_REMINDER_DAYS = (30, 7)
 CHENGXIN_DOCUMENT_MAX_BYTES = int(os.environ.get("CHENGXIN_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# Complaints (seed 003 §3; 12315 rules). Working days use the Chinese calendar.
+CHENGXIN_COMPLAINT_CONFIRM_WORKING_DAYS = 7  # staff confirm or reject a new complaint
+CHENGXIN_COMPLAINT_RESPONSE_WORKING_DAYS = 10  # default merchant deadline (per category overridable)
+CHENGXIN_COMPLAINT_REMIND_WORKING_DAYS = 3  # reminder this many working days before the deadline
+CHENGXIN_COMPLAINT_FINAL_WORKING_DAYS = 5  # after the second notice
+CHENGXIN_COMPLAINT_CONSUMER_DAYS = 10  # the consumer accepts or disputes an answer (calendar days)
+CHENGXIN_COMPLAINT_MEDIATION_WORKING_DAYS = 45
+CHENGXIN_COMPLAINT_PUBLIC_YEARS = int(os.environ.get("CHENGXIN_COMPLAINT_PUBLIC_YEARS", "3"))
+CHENGXIN_COMPLAINT_MAX_PER_DAY = int(os.environ.get("CHENGXIN_COMPLAINT_MAX_PER_DAY", "5"))
+CHENGXIN_COMPLAINT_MAX_PER_30_DAYS = int(os.environ.get("CHENGXIN_COMPLAINT_MAX_PER_30_DAYS", "20"))
+CHENGXIN_COMPLAINT_FREQUENT_90_DAYS = 10  # more than this in 90 days: shown to staff as a frequent complainant
+CHENGXIN_COMPLAINT_FLAGS_PER_30_DAYS = 10  # malicious flags a subject may raise in 30 days
+CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES = int(os.environ.get("CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024)))
+CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES = 10
+CHENGXIN_COMPLAINT_STAFF_EMAIL = os.environ.get("CHENGXIN_COMPLAINT_STAFF_EMAIL", "")
+CHENGXIN_OTP_TTL_SECONDS = 600
+CHENGXIN_OTP_PER_HOUR = 5

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("chengxin.registry.urls")),
     path("", include("chengxin.membership.urls")),
     path("", include("chengxin.certs.urls")),
+    path("", include("chengxin.complaints.urls")),
     path("", include("chengxin.web.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -88,3 +88,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+class OneTimeCode(models.Model):
+    """A six-digit code sent by SMS or e-mail to prove a consumer holds the
+    phone number or address they register with. Only a keyed hash is kept."""
+
+    destination = models.CharField(max_length=254, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code for {self.destination}"

@@ -242,3 +242,86 @@ def staff_with(perm: str) -> list[User]:
 
     roles = [r.value for r in PERMISSIONS[perm]]
     return list(User.objects.filter(is_active=True, role__in=roles))
+
+
+# --- consumer registration with a one-time code ---------------------------------
+
+_PHONE = __import__("re").compile(r"^1[3-9]\d{9}$")
+
+
+def normalise_destination(raw: str) -> tuple[str, str]:
+    """("phone" | "email", normalised value) or ValidationFailed."""
+    import unicodedata
+
+    value = unicodedata.normalize("NFKC", raw or "").strip()
+    digits = value.replace(" ", "").replace("-", "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    if _PHONE.match(digits):
+        return "phone", digits
+    if "@" in value:
+        try:
+            validate_email(value)
+        except DjangoValidationError:
+            pass
+        else:
+            return "email", value.lower()
+    raise ValidationFailed(_("Enter a mainland mobile number (11 digits) or an e-mail address."), field="destination", code="invalid_destination")
+
+
+def _code_hash(destination: str, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"otp:{destination}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def request_code(*, destination: str) -> str:
+    """Send a registration code; returns the kind ("phone" or "email")."""
+    from chengxin.accounts.models import OneTimeCode
+    from chengxin.core import outbox
+
+    kind, dest = normalise_destination(destination)
+    now = clock.now()
+    recent = OneTimeCode.objects.filter(destination=dest, created_at__gte=now - dt.timedelta(hours=1))
+    if recent.count() >= settings.CHENGXIN_OTP_PER_HOUR:
+        raise Throttled(_("Too many codes were sent to this address. Try again in an hour."), code="otp_rate")
+    if recent.filter(created_at__gte=now - dt.timedelta(seconds=60)).exists():
+        raise Throttled(_("A code was sent less than a minute ago. Please wait before asking for another."), code="otp_wait")
+    code = f"{secrets.randbelow(10**6):06d}"
+    OneTimeCode.objects.create(destination=dest, code_hash=_code_hash(dest, code), created_at=now,
+                               expires_at=now + dt.timedelta(seconds=settings.CHENGXIN_OTP_TTL_SECONDS))
+    text = _("Your chengxin code is %(code)s. It is valid for %(m)d minutes. Do not give it to anyone.") % {
+        "code": code, "m": settings.CHENGXIN_OTP_TTL_SECONDS // 60}
+    if kind == "phone":
+        outbox.queue_sms(to=dest, body=text)
+    else:
+        outbox.queue_email(to=dest, subject=_("Your chengxin code"), body=text)
+    return kind
+
+
+def register_consumer(*, destination: str, code: str, display_name: str, password: str) -> User:
+    """Create a consumer account for a phone number or e-mail address proven
+    with a one-time code; the number or address is the user name."""
+    from chengxin.accounts.models import OneTimeCode
+
+    kind, dest = normalise_destination(destination)
+    name = (display_name or "").strip()
+    if not name or "<" in name or ">" in name or len(name) > 50:
+        raise ValidationFailed(_("Enter your name (at most 50 characters, no HTML)."), field="display_name", code="invalid_name")
+    now = clock.now()
+    with transaction.atomic():
+        otp = (OneTimeCode.objects.select_for_update().filter(destination=dest, used_at__isnull=True, expires_at__gt=now)
+               .order_by("-created_at").first())
+        if otp is None:
+            raise ValidationFailed(_("No valid code for this address: ask for a new one."), field="code", code="otp_missing")
+        if otp.attempts >= 5:
+            raise Throttled(_("Too many wrong codes. Ask for a new one."), code="otp_attempts")
+        ok = hmac.compare_digest(otp.code_hash, _code_hash(dest, (code or "").strip()))
+        if not ok:  # counted (committed) before the error is raised
+            OneTimeCode.objects.filter(pk=otp.pk).update(attempts=otp.attempts + 1)
+    if not ok:
+        raise ValidationFailed(_("The code is not correct."), field="code", code="otp_wrong")
+    with transaction.atomic():
+        if OneTimeCode.objects.filter(pk=otp.pk, used_at__isnull=True).update(used_at=now) != 1:
+            raise ValidationFailed(_("No valid code for this address: ask for a new one."), field="code", code="otp_missing")
+        return create_user(actor=None, username=dest, password=password, role=Role.CONSUMER,
+                           email=dest if kind == "email" else "", phone=dest if kind == "phone" else "", display_name=name)

@@ -71,3 +71,38 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     services.revoke_token(actor=request.user, token=services.get_token(token_id))  # type: ignore[arg-type]
     messages.success(request, _("The token was revoked."))
     return redirect("accounts:tokens")
+
+
+@requires(EVERYONE)
+def register(request: HttpRequest) -> HttpResponse:
+    """Consumers register with a phone number or e-mail address and a
+    one-time code (step 1 sends the code, step 2 creates the account)."""
+    from django.contrib.auth import login as auth_login
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    destination = request.POST.get("destination", "").strip()[:254]
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        nxt = ""
+    step = "start"
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "code":
+                kind = services.request_code(destination=destination)
+                step = "code"
+                messages.success(request, _("A code was sent by SMS.") if kind == "phone" else _("A code was sent by e-mail."))
+            elif op == "register":
+                step = "code"
+                user = services.register_consumer(destination=destination, code=request.POST.get("code", ""),
+                                                  display_name=request.POST.get("display_name", ""), password=request.POST.get("password", ""))
+                auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome. Your consumer account is ready."))
+                return redirect(nxt or "complaints:mine")
+        except ChengxinError as exc:
+            errors[exc.field or "__all__"] = str(exc.message)
+            for err in exc.errors:
+                errors[err.get("field") or "__all__"] = str(err["message"])
+    return render(request, "accounts/register.html", {"step": step, "destination": destination, "errors": errors, "next": nxt,
+                                                      "display_name": request.POST.get("display_name", "")})

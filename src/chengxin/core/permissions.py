@@ -63,6 +63,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "certs.manage": frozenset({Role.ADMIN, Role.REVIEWER}),
     "certs.view_staff": STAFF_ROLES,
     "certs.embed": frozenset({Role.MEMBER}),
+    "complaints.file": frozenset({Role.CONSUMER}),
+    "complaints.respond": frozenset({Role.MEMBER}),
+    "complaints.handle": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "complaints.mediate": frozenset({Role.MEDIATOR}),
+    "complaints.view_staff": STAFF_ROLES,
 }
 
 

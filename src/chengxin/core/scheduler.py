@@ -21,6 +21,7 @@ class Periodic:
 
 def periodic_jobs() -> list[Periodic]:
     from chengxin.certs.tasks import certificate_sweep
+    from chengxin.complaints.tasks import complaint_sweep
     from chengxin.core.tasks import deliver_outbox, prune_task_results
     from chengxin.membership.tasks import membership_sweep
     from chengxin.registry.tasks import expire_site_verifications
@@ -30,6 +31,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("expire_site_verifications", 3600, expire_site_verifications.enqueue),
         Periodic("membership_sweep", 300, membership_sweep.enqueue),
         Periodic("certificate_sweep", 60, certificate_sweep.enqueue),
+        Periodic("complaint_sweep", 300, complaint_sweep.enqueue),
         Periodic("prune_task_results", 6 * 3600, prune_task_results.enqueue),
     ]
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chengxin.accounts.services import acts_for, notify, staff_with
-from chengxin.core import clock, workdays
+from chengxin.core import clock, uploads, workdays
 from chengxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chengxin.core.permissions import check, has_perm
 from chengxin.ledger import services as audit
@@ -38,11 +38,6 @@ from .models import (
     Status,
 )
 
-ALLOWED_UPLOADS = {  # magic bytes -> (content type, extensions)
-    b"%PDF-": ("application/pdf", (".pdf",)),
-    b"\x89PNG\r\n\x1a\n": ("image/png", (".png",)),
-    b"\xff\xd8\xff": ("image/jpeg", (".jpg", ".jpeg")),
-}
 
 
 def _snapshot(app: Application) -> dict[str, Any]:
@@ -196,23 +191,7 @@ def update_application(*, actor: Any, app: Application, data: dict[str, Any]) ->
 
 
 def check_upload_size(size: int) -> None:
-    limit = settings.CHENGXIN_DOCUMENT_MAX_BYTES
-    if size > limit:
-        raise ValidationFailed(_("The file is %(size)d KB; files may be at most %(limit)d KB.")
-                               % {"size": size // 1024, "limit": limit // 1024}, field="file", code="file_too_big")
-
-
-def _check_upload(name: str, data: bytes) -> str:
-    if not data:
-        raise ValidationFailed(_("The file is empty."), field="file", code="empty_file")
-    check_upload_size(len(data))
-    for magic, (ctype, exts) in ALLOWED_UPLOADS.items():
-        if data.startswith(magic):
-            if not name.lower().endswith(exts):
-                raise ValidationFailed(_("The file's name does not match its content (%(type)s).") % {"type": ctype},
-                                       field="file", code="file_type_mismatch")
-            return ctype
-    raise ValidationFailed(_("Upload a PDF, PNG or JPEG file."), field="file", code="file_type")
+    uploads.check_size(size, settings.CHENGXIN_DOCUMENT_MAX_BYTES)
 
 
 @transaction.atomic
@@ -223,12 +202,11 @@ def add_document(*, actor: Any, app: Application, kind: str, name: str, data: by
         raise Conflict(_("Documents can only be added to a draft or when information was requested."), code="not_editable")
     if kind not in DocumentKind.values:
         raise ValidationFailed(_("Choose what the document is."), field="kind", code="invalid_choice")
-    ctype = _check_upload(name, data)
+    ctype = uploads.check_upload(name, data, settings.CHENGXIN_DOCUMENT_MAX_BYTES)
     digest = hashlib.sha256(data).hexdigest()
-    safe_name = "".join(c for c in name if c.isalnum() or c in "._-")[-100:] or "document"
     doc = ApplicationDocument(application=app, kind=kind, original_name=name[:200], content_type=ctype, size=len(data),
                               sha256=digest, uploaded_at=clock.now(), uploaded_by=actor)
-    doc.file.save(safe_name, ContentFile(data), save=False)
+    doc.file.save(uploads.safe_name(name, "document"), ContentFile(data), save=False)
     doc.save()
     audit.record(actor=actor, action="membership.document", obj=app,
                  after={"document": doc.original_name, "kind": kind, "sha256": digest, "size": doc.size})

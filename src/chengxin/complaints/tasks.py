@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.tasks import task
+
+from . import sweeps
+
+
+@task()
+def complaint_sweep() -> dict[str, int]:
+    return sweeps.run()
