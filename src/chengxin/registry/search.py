@@ -5,11 +5,17 @@ after name_key(). One character: a scan of search_text. Two or more: the
 bigram index (normalize.search_grams; migration 0004), which finds exactly
 the rows the scan would find. The index is read once: up to SORT_MAX
 matching ids (filters applied), whose number is the count. A page is those
-rows sorted by name (the ids through the narrow (id, name_key) index first,
-then the page's rows). Beyond SORT_MAX matches (a broad term) the matches are
-counted once and a page is found by walking name_key in order: at that
-density it soon has enough rows. (Walking for fewer matches would not pay:
-matches of a prefix such as 广东 are all in one stretch of name_key.)
+rows sorted by name. SQLite: the ids come straight from the FTS index; a
+page's ids are sorted through the narrow (id, name_key) index, then the
+page's rows are read. PostgreSQL: the matching rows are read from the heap
+anyway (a GIN index holds no ids), so the one query that reads them returns
+the ids already sorted by name_key (a materialised CTE, so that the planner
+cannot walk the name_key index instead, testing every row against an id
+list: 0.5 s for 深圳); a page is a slice of them. Beyond SORT_MAX matches (a
+broad term) the matches are counted once, and a page that the sorted ids do
+not cover is found by walking name_key in order: at that density it soon
+has enough rows. (Walking for fewer matches would not pay: matches of a
+prefix such as 广东 are all in one stretch of name_key.)
 """
 
 from __future__ import annotations
@@ -38,16 +44,19 @@ class SearchResults(QuerySet[Subject]):
 
     known_count: int | None = None
     match_ids: list[int] | None = None
+    ids_sorted: bool = False  # match_ids are the first matches in (name_key, id) order
     walk: Any = None
 
     def _clone(self) -> SearchResults:
         clone: SearchResults = super()._clone()  # type: ignore[misc]
         clone.known_count, clone.match_ids, clone.walk = self.known_count, self.match_ids, self.walk
+        clone.ids_sorted = self.ids_sorted
         return clone
 
     def _filter_or_exclude(self, negate: bool, args: Any, kwargs: Any) -> SearchResults:
         clone: SearchResults = super()._filter_or_exclude(negate, args, kwargs)  # type: ignore[misc]
         clone.known_count = clone.match_ids = clone.walk = None
+        clone.ids_sorted = False
         return clone
 
     def count(self) -> int:
@@ -71,6 +80,14 @@ class SearchResults(QuerySet[Subject]):
         if n is None or not isinstance(k, slice) or self._result_cache is not None or self.query.is_sliced:
             return super().__getitem__(k)
         ids = self.match_ids
+        if ids is not None and self.ids_sorted and k.step is None:
+            start = k.start or 0
+            stop = n if k.stop is None else min(k.stop, n)
+            if stop <= start:
+                return self.none()
+            if stop <= len(ids):  # the page is a slice of the sorted ids
+                return self._plain(_id_list(ids[start:stop], self.db))
+            ids = None  # a page beyond the sorted ids (a broad term): walk
         if ids is None:
             if self.walk is None:
                 return super().__getitem__(k)
@@ -89,9 +106,10 @@ def _like(key: str) -> str:
     return "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _index_ids(key: str, uscc: str | None) -> tuple[str, tuple[str, ...]] | None:
+def _index_ids(key: str, uscc: str | None, columns: str = "id") -> tuple[str, tuple[str, ...]] | None:
     """SQL for the ids of the subjects whose search_text contains `key` (two
-    or more characters, no whitespace), from the index; None without one."""
+    or more characters, no whitespace), from the index; None without one.
+    On PostgreSQL it can select other `columns` of the matching rows too."""
     tokens = bigram_tokens(key)
     if not tokens:
         return None
@@ -105,16 +123,28 @@ def _index_ids(key: str, uscc: str | None) -> tuple[str, tuple[str, ...]] | None
         params: tuple[str, ...] = ('"' + " ".join(tokens) + '"', OVERFLOW, _like(key))
     elif connection.vendor == "postgresql":
         sql = (
-            "SELECT id FROM registry_subject WHERE search_vector @@ to_tsquery('simple', %s)"
+            f"SELECT {columns} FROM registry_subject WHERE search_vector @@ to_tsquery('simple', %s)"  # noqa: S608
             " OR (search_vector @@ to_tsquery('simple', %s) AND search_text LIKE %s)"
         )
         params = (" <-> ".join(tokens), OVERFLOW, _like(key))
     else:
         return None
     if uscc:
-        sql += " UNION SELECT id FROM registry_subject WHERE uscc = %s"
+        sql += f" UNION SELECT {columns if connection.vendor == 'postgresql' else 'id'} FROM registry_subject WHERE uscc = %s"  # noqa: S608
         params += (uscc,)
     return sql, params
+
+
+def _first_sorted(sql: str, params: tuple[Any, ...]) -> list[int]:
+    """PostgreSQL: the ids of the rows `sql` selects (columns id, name_key),
+    in (name_key, id) order, at most SORT_MAX + 1. MATERIALIZED keeps the
+    planner from walking the name_key index instead."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH matches AS MATERIALIZED ({sql}) SELECT id FROM matches"  # noqa: S608 (constant SQL)
+            f" ORDER BY name_key, id LIMIT {SORT_MAX + 1}", params,
+        )
+        return [row[0] for row in cur.fetchall()]
 
 
 def _sorted_ids(ids: list[int], start: int, stop: int, using: str) -> list[int]:
@@ -135,9 +165,11 @@ def _sorted_ids(ids: list[int], start: int, stop: int, using: str) -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
-def _id_list(ids: list[int]) -> Any:
+def _id_list(ids: list[int], using: str = "default") -> Any:
     """A condition `id in ids` with one parameter, however many ids."""
-    if connection.vendor == "postgresql":
+    from django.db import connections
+
+    if connections[using].vendor == "postgresql":
         return RawSQL('"registry_subject"."id" = ANY(%s)', (ids,), output_field=BooleanField())  # noqa: S611
 
     return Q(id__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))  # noqa: S611
@@ -176,7 +208,17 @@ def search_subjects(
     sql, params = index
     matches = RawSQL(sql, params)  # noqa: S611 (constant SQL, bound parameters)
     ids: list[int] | None
-    if filters:
+    ids_sorted = connection.vendor == "postgresql"
+    if ids_sorted:
+        if filters:
+            inner, inner_params = (
+                Subject.objects.filter(filters).filter(id__in=matches).order_by().values("id", "name_key")
+                .query.sql_with_params()
+            )
+        else:
+            inner, inner_params = _index_ids(key, uscc, columns="id, name_key")  # type: ignore[misc]
+        ids = _first_sorted(inner, tuple(inner_params))
+    elif filters:
         ids = list(Subject.objects.filter(filters).filter(id__in=matches).values_list("id", flat=True)[: SORT_MAX + 1])
     else:
         with connection.cursor() as cur:  # straight from the index
@@ -186,7 +228,7 @@ def search_subjects(
         return qs.none()
     n = len(ids)
     if n > SORT_MAX:  # a broad term: count all of them, once
-        ids = None
+        ids = ids[:SORT_MAX] if ids_sorted else None
         if filters:
             n = Subject.objects.filter(filters).filter(id__in=matches).count()
         else:
@@ -194,7 +236,8 @@ def search_subjects(
                 cur.execute(f"SELECT count(*) FROM ({sql}) AS matches", params)  # noqa: S608 (constant SQL)
                 n = cur.fetchone()[0]
     # a walk along name_key tests each row with the (exact, same) substring test
-    out = qs.filter(_id_list(ids)) if ids is not None else qs.filter(text)
+    out = qs.filter(_id_list(ids)) if ids is not None and n <= SORT_MAX else qs.filter(text)
     result = SearchResults(model=Subject, query=out.order_by("name_key", "id").query, using=out.db)
     result.known_count, result.match_ids, result.walk = n, ids, filters & text
+    result.ids_sorted = ids_sorted
     return result
