@@ -101,8 +101,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Welcome. Your consumer account is ready."))
                 return redirect(nxt or "complaints:mine")
         except ChengxinError as exc:
-            errors[exc.field or "__all__"] = str(exc.message)
+            errors[exc.field or "general"] = str(exc.message)
             for err in exc.errors:
-                errors[err.get("field") or "__all__"] = str(err["message"])
+                errors[err.get("field") or "general"] = str(err["message"])
     return render(request, "accounts/register.html", {"step": step, "destination": destination, "errors": errors, "next": nxt,
                                                       "display_name": request.POST.get("display_name", "")})

@@ -90,7 +90,7 @@ class Complaint(models.Model):
     contact_email = models.CharField(max_length=254, blank=True)
     consent_at = models.DateTimeField()
     public_consent = models.BooleanField(default=False)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 - NULL: no key, unique when given
 
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE)
     status_changed_at = models.DateTimeField()

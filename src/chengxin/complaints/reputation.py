@@ -33,9 +33,9 @@ def figures(subject: Any, *, start: dt.datetime | None = None, end: dt.datetime 
     now = clock.now()
     received = len(rows)
     due = [r for r in rows if r[2] is not None or r[3] <= now]
-    answered = [r for r in due if r[2] is not None]
-    on_time = [r for r in answered if r[2] <= r[3]]
-    hours = [(r[2] - r[1]).total_seconds() / 3600 for r in answered]
+    answered = [(r[1], r[2], r[3]) for r in due if r[2] is not None]
+    on_time = [a for a in answered if a[1] <= a[2]]
+    hours = [(a[1] - a[0]).total_seconds() / 3600 for a in answered]
     closed = [r for r in rows if r[0] not in OPEN]
     resolved = [r for r in closed if r[0] in RESOLVED]
     confirmed = [r for r in closed if r[0] == Status.RESOLVED]

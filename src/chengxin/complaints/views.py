@@ -45,7 +45,7 @@ def new(request: HttpRequest) -> HttpResponse:
         except NotFound as exc:
             messages.error(request, str(exc.message))
     elif q:
-        results = list(search_subjects(q)[:10])
+        results = list(search_subjects(q=q)[:10])
     data: dict[str, Any] = {"remedies": []}
     errors: dict[str, str] = {}
     if request.method == "POST" and subject is not None:

@@ -39,7 +39,6 @@ from .models import (
 )
 
 
-
 def _snapshot(app: Application) -> dict[str, Any]:
     return {"status": app.status, "subject": app.subject_id, "level": app.level_id,
             "starts_at": app.starts_at, "ends_at": app.ends_at, "review_due_at": app.review_due_at}
