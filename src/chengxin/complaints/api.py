@@ -184,18 +184,22 @@ def detail(c: Complaint, who: set[str]) -> dict[str, Any]:
         consumer = services.merchant_view_of_consumer(c)
     elif staff or services.CONSUMER in who:
         consumer = {"name": c.contact_name, "phone": c.contact_phone, "email": c.contact_email, "order_ref": c.order_ref}
+
+    def shown(text: str) -> str:  # the merchant gets every text without the consumer's contact data
+        return text if (staff or services.CONSUMER in who or not text) else services.redact_for_merchant(c, text)
+
     return {
         "number": c.number, "subject_id": c.subject_id, "subject_name": c.subject.name, "category": c.category_id,
-        "title": c.title if (staff or services.CONSUMER in who) else services.redact_for_merchant(c, c.title),
+        "title": shown(c.title),
         "description": services.description_for(c, who), "remedies": c.remedies, "amount": c.amount,
         "status": c.status, "status_label": str(c.get_status_display()), "filed_at": c.filed_at,
         "confirmed_at": c.confirmed_at, "response_due_at": c.response_due_at, "final_due_at": c.final_due_at,
-        "answered_at": c.answered_at, "answer": c.answer, "consumer_due_at": c.consumer_due_at,
-        "mediation_due_at": c.mediation_due_at, "settlement": c.settlement, "closed_at": c.closed_at,
+        "answered_at": c.answered_at, "answer": shown(c.answer), "consumer_due_at": c.consumer_due_at,
+        "mediation_due_at": c.mediation_due_at, "settlement": shown(c.settlement), "closed_at": c.closed_at,
         "allowed_actions": _actions_for(c, who), "consumer": consumer,
         "merchant_contact": services.released_contact(c) if (staff or services.CONSUMER in who) else None,
         "checks": c.checks if staff else None,
-        "events": [{"at": e.at, "party": e.party, "kind": e.kind, "message": e.message, "from_status": e.from_status,
+        "events": [{"at": e.at, "party": e.party, "kind": e.kind, "message": shown(e.message), "from_status": e.from_status,
                     "to_status": e.to_status} for e in services.timeline(c, who)],
         "evidence": [{"id": ev.pk, "party": ev.party, "name": ev.original_name, "content_type": ev.content_type,
                       "size": ev.size, "sha256": ev.sha256} for ev in c.evidence.all()],
