@@ -213,3 +213,13 @@ def test_docs_list_the_demo_accounts():
     text = DOCS.read_text("utf-8")
     for acc in DEMO_ACCOUNTS:
         assert re.search(rf"\|\s*`{acc.username}`\s*\|\s*`{re.escape(acc.password)}`\s*\|", text), acc
+
+
+def test_demo_complaints_reach_every_kind_of_outcome(demo):
+    from chengxin.complaints.models import Complaint
+
+    assert demo["complaints"] == Complaint.objects.count() == 150
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert {"resolved", "resolved_mediation", "unanswered", "invalid", "answered_unconfirmed"} <= statuses
+    member = User.objects.get(username="member")
+    assert Complaint.objects.filter(subject__in=member.subjects.all()).exists()

@@ -226,7 +226,7 @@ def _set_response_due(c: Complaint, due: dt.datetime, now: dt.datetime) -> None:
 # --- filing --------------------------------------------------------------------
 
 def _rate_limit(user: User, now: dt.datetime) -> None:
-    mine = Complaint.objects.filter(complainant=user)
+    mine = Complaint.objects.filter(complainant=user, filed_at__lte=now)
     if mine.filter(filed_at__gte=now - dt.timedelta(days=1)).count() >= settings.CHENGXIN_COMPLAINT_MAX_PER_DAY:
         raise Throttled(_("You have filed %(n)d complaints today, the most one person may file in a day. Try again tomorrow.")
                         % {"n": settings.CHENGXIN_COMPLAINT_MAX_PER_DAY}, code="complaint_rate")
@@ -486,6 +486,7 @@ def withdraw(*, actor: User, c: Complaint, reason: str = "") -> Complaint:
 @transaction.atomic
 def submit_survey(*, actor: User, c: Complaint, rating: Any, handled_well: bool, comment: str = "") -> Survey:
     _require(actor, c, CONSUMER)
+    c = _lock(c)
     if c.survey_requested_at is None:
         raise Conflict(_("The survey opens when the complaint is closed."), code="survey_not_open")
     try:

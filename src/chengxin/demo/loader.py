@@ -217,6 +217,10 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
 
     _say(stdout, "demo memberships and certificates ...")
     counts["members"] = load_memberships(created=created, users=users, actor=actor)
+    from .complaints import load as load_complaints
+
+    _say(stdout, "demo complaints ...")
+    counts["complaints"] = load_complaints(subjects=[s for s, _ in created], users=users)
     seconds = time.monotonic() - started
     summary = {
         "subjects": len(created),
@@ -229,6 +233,7 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
         "verified_sites": counts["verified_sites"],
         "failed_checks": counts["failed_checks"],
         "members": counts["members"],
+        "complaints": counts["complaints"],
         "accounts": account_report,
         "seconds": round(seconds, 1),
     }
