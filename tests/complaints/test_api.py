@@ -149,6 +149,8 @@ def test_public_api_filters_personal_data(client: Any, file_one: Any, reviewer: 
     assert r.status_code == 200 and r.json()["count"] == 1
     assert "已退款" in body and complainant.phone not in body and c.order_ref not in body
     assert client.get(f"/api/v1/public/complaints/{hidden.number}").status_code == 404
+    export = client.get(f"/s/{shop.pk}/complaints.csv").content.decode()
+    assert c.number in export and hidden.number not in export and "已退款" in export and complainant.phone not in export
     page = client.get(f"/complaints/{c.number}")
     assert page.status_code == 200 and "已退款" in page.content.decode()
     rep = client.get(f"/api/v1/subjects/{shop.pk}/reputation").json()
@@ -169,3 +171,22 @@ def test_public_for_three_years_after_closure(file_one: Any, reviewer: Any, merc
     assert not services.is_public(c)
     assert not services.public_complaints().filter(pk=c.pk).exists()
     assert c.status == Status.RESOLVED
+
+
+def test_the_leak_guard_catches_a_leak(rf: Any, complainant: Any, merchant: Any) -> None:
+    """The guard that scans every response of the suite does fail on a leak."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from tests.pii_guard import VIOLATIONS, PiiGuardMiddleware
+
+    for viewer in (AnonymousUser(), merchant):
+        request = rf.get("/somewhere")
+        request.user = viewer
+        PiiGuardMiddleware(lambda r: HttpResponse(f"<p>{complainant.phone}</p>"))(request)
+    request = rf.get("/somewhere")
+    request.user = complainant
+    PiiGuardMiddleware(lambda r: HttpResponse(f"<p>{complainant.phone}</p>"))(request)  # own data: fine
+    leaked = list(VIOLATIONS)
+    VIOLATIONS.clear()
+    assert len(leaked) == 2 and complainant.phone in leaked[0]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("complaints/new", views.new, name="new"),
     path("complaints/<str:number>", views.public_detail, name="public_detail"),
     path("s/<int:subject_id>/complaints", views.public_list, name="public_list"),
+    path("s/<int:subject_id>/complaints.csv", views.public_export, name="public_export"),
     path("me/complaints/", views.mine, name="mine"),
     path("me/complaints/<str:number>", views.detail, name="detail"),
     path("complaints/evidence/<int:pk>", views.evidence_file, name="evidence"),

@@ -238,3 +238,24 @@ def public_detail(request: HttpRequest, number: str) -> HttpResponse:
     if c is None:
         raise NotFound(_("No public complaint with number %(n)s.") % {"n": number[:20]})
     return render(request, "complaints/public_detail.html", {"d": services.public_view(c)})
+
+
+@requires(EVERYONE)
+def public_export(request: HttpRequest, subject_id: int) -> HttpResponse:
+    """The public complaints of a subject as CSV: the same filtered fields as the pages."""
+    import csv
+
+    from chengxin.registry.services import get_subject
+
+    subject = get_subject(subject_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="complaints-{subject.pk}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["number", "subject", "category", "amount", "filed_at", "answered_at", "closed_at", "outcome", "answer"])
+    for c in services.public_complaints(subject)[:10000]:
+        d = services.public_view(c)
+        writer.writerow([d["number"], d["subject_name"], d["category_label"], d["amount"] or "",
+                         d["filed_at"].date().isoformat(), d["answered_at"].date().isoformat() if d["answered_at"] else "",
+                         d["closed_at"].date().isoformat() if d["closed_at"] else "", d["status_label"], d["answer"]])
+    return response
