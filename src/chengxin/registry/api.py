@@ -149,8 +149,9 @@ def list_subjects(
     page_size: int = 20,
 ) -> dict[str, Any]:
     qs = services.search_subjects(q=q, province=province, city=city, industry=industry, kind=kind)
-    result = paginate(qs.prefetch_related("sites"), page=page, page_size=page_size)
-    result["items"] = [services.public_view(s) for s in result["items"]]
+    result = paginate(qs, page=page, page_size=page_size)
+    sites = services.live_sites_by_subject([s.pk for s in result["items"]])
+    result["items"] = [services.public_view(s, sites=sites.get(s.pk, [])) for s in result["items"]]
     return result
 
 

@@ -28,8 +28,10 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = province_choices()
-        self.fields["industry"].choices = industry_choices()
+        # callables: read only when a value is validated or the <select>s are
+        # rendered (search.html caches them), not for every search
+        self.fields["province"].choices = province_choices
+        self.fields["industry"].choices = industry_choices
 
 
 class SubjectForm(forms.Form):

@@ -327,10 +327,25 @@ def get_subject(pk: int | str) -> Subject:
 
 # --- public view ----------------------------------------------------------
 
-def public_view(subject: Subject) -> dict[str, Any]:
+def live_sites_by_subject(subject_ids: list[int]) -> dict[int, list[Site]]:
+    """The live (not removed) sites of these subjects, in one query: what
+    public_view(subject, sites=...) takes for a list of subjects (cheaper than
+    prefetch_related, which builds a queryset per subject)."""
+    out: dict[int, list[Site]] = {}
+    if subject_ids:
+        for site in Site.objects.filter(subject_id__in=subject_ids, removed_at__isnull=True).order_by("id"):
+            out.setdefault(site.subject_id, []).append(site)
+    return out
+
+
+def public_view(subject: Subject, sites: list[Site] | None = None) -> dict[str, Any]:
     """What anyone may see. Natural persons' personal data (identity number,
-    full name of the representative, contacts) never appears here."""
+    full name of the representative, contacts) never appears here. `sites`:
+    the subject's live sites when already read (live_sites_by_subject)."""
     natural = subject.is_natural_person
+    now = clock.now()
+    live = [s for s in (subject.sites.all() if sites is None else sites) if s.removed_at is None]
+    verified = [s.is_verified(now) for s in live]
     return {
         "id": subject.pk,
         "kind": subject.kind,
@@ -355,13 +370,12 @@ def public_view(subject: Subject) -> dict[str, Any]:
                 "url": s.url or None,
                 "platform": s.platform or None,
                 "name": s.name or None,
-                "verified": s.is_verified(),
-                "verified_at": s.verified_at if s.is_verified() else None,
-                "verified_until": s.verified_until if s.is_verified() else None,
+                "verified": ok,
+                "verified_at": s.verified_at if ok else None,
+                "verified_until": s.verified_until if ok else None,
                 "verified_method": s.verified_method or None,
             }
-            for s in subject.sites.all()
-            if s.removed_at is None
+            for s, ok in zip(live, verified, strict=True)
         ],
     }
 
