@@ -21,6 +21,13 @@ def _english() -> Any:
 
 
 @pytest.fixture
+def client(client: Any) -> Any:
+    """Pages in English, so the tests can read the messages."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
 def shop(db: Any, admin_user: Any) -> Any:
     return make_subject(admin_user, name="杭州诚品电子商务有限公司")
 
