@@ -25,11 +25,12 @@ import re
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django.db.models.query import ModelIterable
 
-from .models import Subject
+from .models import Industry, Region, Subject
 from .normalize import OVERFLOW, bigram_tokens, name_key
 
 SORT_MAX = 5000
@@ -75,19 +76,35 @@ class SearchResults(QuerySet[Subject]):
         qs._prefetch_related_lookups = this._prefetch_related_lookups
         return qs  # type: ignore[no-any-return]
 
+    def _rows(self, ids: list[int]) -> list[Subject]:
+        """The subjects `ids` in (name_key, id) order, as _plain(id in ids) would
+        give them, through pre-built SQL (no ORM query to compile)."""
+        rows = _rows_by_ids(ids, self.db)
+        if self._prefetch_related_lookups:
+            prefetch_related_objects(rows, *self._prefetch_related_lookups)
+        return rows
+
+    def _whole_rows(self) -> bool:
+        """Model instances with all their fields (not values(), only(), annotate())."""
+        q = self.query
+        return self._iterable_class is ModelIterable and not q.annotations and q.deferred_loading == (frozenset(), True)
+
     def __getitem__(self, k: Any) -> Any:
         n = self.known_count
         if n is None or not isinstance(k, slice) or self._result_cache is not None or self.query.is_sliced:
             return super().__getitem__(k)
         ids = self.match_ids
-        if ids is not None and self.ids_sorted and k.step is None:
+        if ids is not None and k.step is None and self._whole_rows() and (self.ids_sorted or n < TWO_STEP_MIN):
             start = k.start or 0
             stop = n if k.stop is None else min(k.stop, n)
             if stop <= start:
-                return self.none()
+                return []
+            if not self.ids_sorted:  # a few matches: read them all, sorted
+                return self._rows(ids)[start:stop]
             if stop <= len(ids):  # the page is a slice of the sorted ids
-                return self._plain(_id_list(ids[start:stop], self.db))
-            ids = None  # a page beyond the sorted ids (a broad term): walk
+                return self._rows(ids[start:stop])
+        if ids is not None and self.ids_sorted:
+            ids = None  # a page beyond the sorted ids (a broad term), or another kind of rows: walk
         if ids is None:
             if self.walk is None:
                 return super().__getitem__(k)
@@ -99,7 +116,69 @@ class SearchResults(QuerySet[Subject]):
         stop = n if k.stop is None else min(k.stop, n)
         if stop <= start:
             return self.none()
-        return self._plain(Q(id__in=_sorted_ids(ids, start, stop, self.db)))
+        page = _sorted_ids(ids, start, stop, self.db)
+        return self._rows(page) if self._whole_rows() else self._plain(Q(id__in=page))
+
+
+_ROWS_SQL: dict[tuple[str, str], tuple[str, list[tuple[Any, list[Any], Any]]]] = {}
+
+
+def _rows_by_ids(ids: list[int], using: str) -> list[Subject]:
+    """Subjects by id, in (name_key, id) order, with province, city and industry
+    attached as select_related attaches them. Per request, building the ORM
+    query for this (select_related, compile) cost more than reading the rows;
+    the SQL and the column converters are built once per database."""
+    from django.db import connections
+
+    conn = connections[using]
+    key = (using, conn.vendor)
+    if key not in _ROWS_SQL:
+        parts: list[tuple[Any, list[Any], Any]] = []  # (model, [(field, converters)], cached FK field)
+        cols: list[str] = []
+        joins = []
+        qn = conn.ops.quote_name
+        for alias, model, fk, join in (
+            ("s", Subject, None, ""),
+            ("p", Region, Subject._meta.get_field("province"), "INNER"),
+            ("c", Region, Subject._meta.get_field("city"), "LEFT OUTER"),
+            ("i", Industry, Subject._meta.get_field("industry"), "LEFT OUTER"),
+        ):
+            fields = []
+            for f in model._meta.concrete_fields:
+                col = f.get_col(alias)
+                cols.append(f"{alias}.{qn(f.column)}")
+                fields.append((f, conn.ops.get_db_converters(col) + col.get_db_converters(conn), col))
+            parts.append((model, fields, fk))
+            if fk is not None:
+                target = fk.target_field.column
+                joins.append(f" {join} JOIN {qn(model._meta.db_table)} {alias} ON {alias}.{qn(target)} = s.{qn(fk.column)}")
+        where = "s.id = ANY(%s)" if conn.vendor == "postgresql" else "s.id IN (SELECT value FROM json_each(%s))"
+        sql = (f"SELECT {', '.join(cols)} FROM {qn(Subject._meta.db_table)} s{''.join(joins)}"  # noqa: S608 (constant)
+               f" WHERE {where} ORDER BY s.{qn('name_key')}, s.{qn('id')}")
+        _ROWS_SQL[key] = (sql, parts)
+    sql, parts = _ROWS_SQL[key]
+    with conn.cursor() as cur:
+        cur.execute(sql, (list(ids) if conn.vendor == "postgresql" else json.dumps(list(ids)),))
+        raw = cur.fetchall()
+    out = []
+    for row in raw:
+        pos = 0
+        objs = []
+        for model, fields, _fk in parts:
+            values = []
+            for _f, convs, col in fields:
+                v = row[pos]
+                pos += 1
+                for c in convs:
+                    v = c(v, col, conn)
+                values.append(v)
+            objs.append(None if values[model._meta.concrete_fields.index(model._meta.pk)] is None
+                        else model.from_db(using, None, values))
+        subject = objs[0]
+        for obj, (_m, _f, fk) in zip(objs[1:], parts[1:], strict=True):
+            fk.set_cached_value(subject, obj)
+        out.append(subject)
+    return out
 
 
 def _like(key: str) -> str:
