@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def separate_database(tmp_path: Path, django_db_blocker: Any) -> Iterator[dict[str, str]]:
+def separate_database(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A database of its own for the processes (the test database is not
     visible to them): a SQLite file, or a new PostgreSQL database."""
     env = {**os.environ, "CHENGXIN_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
@@ -64,18 +64,23 @@ def separate_database(tmp_path: Path, django_db_blocker: Any) -> Iterator[dict[s
            "CHENGXIN_BASE_URL": "https://chengxin.test"}
     env.pop("DATABASE_URL", None)
     dbname = None
+    admin: Any = None
     if connection.vendor == "postgresql":
+        import psycopg
+
         s = connection.settings_dict
         dbname = f"crash_{uuid.uuid4().hex[:10]}"
-        with django_db_blocker.unblock(), connection.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {dbname}")
+        # CREATE DATABASE cannot run in the test's transaction: a connection of its own.
+        admin = psycopg.connect(host=s["HOST"], port=s["PORT"], user=s["USER"], password=s.get("PASSWORD") or None,
+                                dbname=s["NAME"], autocommit=True)
+        admin.execute(f"CREATE DATABASE {dbname}")
         env["DATABASE_URL"] = f"postgres://{s['USER']}:{s.get('PASSWORD') or ''}@{s['HOST']}:{s['PORT']}/{dbname}"
     try:
         yield env
     finally:
-        if dbname:
-            with django_db_blocker.unblock(), connection.cursor() as cur:
-                cur.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        if admin is not None:
+            admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+            admin.close()
 
 
 def _run(env: dict[str, str], code: str, *args: str) -> Any:
