@@ -60,9 +60,9 @@ def filing(shop: Any, **kw: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def file_one(shop: Any, complainant: Any, merchant: Any) -> Any:
-    from chengxin.complaints import services
+    from chengxin.complaints import filing as complaint_filing
 
     def _file(**kw: Any) -> Any:
-        c, _created = services.file_complaint(actor=kw.pop("actor", complainant), data=filing(shop, **kw))
+        c, _created = complaint_filing.file_complaint(actor=kw.pop("actor", complainant), data=filing(shop, **kw))
         return c
     return _file

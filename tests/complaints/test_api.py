@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from chengxin.accounts.services import create_token
-from chengxin.complaints import services
+from chengxin.complaints import filing as complaint_filing
+from chengxin.complaints import queries, services
 from chengxin.complaints.models import Complaint, Status
 from chengxin.core.permissions import Role
 from tests.factories import make_user
@@ -128,7 +129,7 @@ def test_cross_party_access_refused_on_every_endpoint(client: Any, auth: Any, fi
 
 
 def test_evidence_download_only_for_parties(client: Any, login: Any, shop: Any, complainant: Any, merchant: Any) -> None:
-    c, _ = services.file_complaint(actor=complainant, data=filing(shop), files=[("photo.png", PNG)])
+    c, _ = complaint_filing.file_complaint(actor=complainant, data=filing(shop), files=[("photo.png", PNG)])
     ev = c.evidence.get()
     login(make_user(Role.CONSUMER))
     assert client.get(f"/complaints/evidence/{ev.pk}").status_code == 404
@@ -166,10 +167,10 @@ def test_public_for_three_years_after_closure(file_one: Any, reviewer: Any, merc
     services.answer(actor=merchant, c=c, text="已经处理完毕。")
     services.accept(actor=complainant, c=c)
     c.refresh_from_db()
-    assert services.is_public(c)
+    assert queries.is_public(c)
     frozen_clock.set(c.closed_at + dt.timedelta(days=365 * 3 + 1))
-    assert not services.is_public(c)
-    assert not services.public_complaints().filter(pk=c.pk).exists()
+    assert not queries.is_public(c)
+    assert not queries.public_complaints().filter(pk=c.pk).exists()
     assert c.status == Status.RESOLVED
 
 

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 
 from chengxin.accounts.models import Notification
-from chengxin.complaints import services, sweeps
+from chengxin.complaints import filing as complaint_filing
+from chengxin.complaints import mediation, queries, services, sweeps
 from chengxin.complaints.models import Complaint, ComplaintEvent, Status
 from chengxin.core import workdays
 from chengxin.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
@@ -38,7 +39,7 @@ def test_filing_forwards_at_once_and_sets_deadlines(file_one: Any, merchant: Any
 def test_filing_validation_names_every_field(shop: Any, complainant: Any) -> None:
     bad = filing(shop, category="nope", title="", description="短", remedies=["gold"], amount="-5", consent=False)
     with pytest.raises(ValidationFailed) as err:
-        services.file_complaint(actor=complainant, data=bad)
+        complaint_filing.file_complaint(actor=complainant, data=bad)
     fields = {e["field"] for e in err.value.errors}
     assert fields == {"category", "title", "description", "remedies", "amount", "consent"}
     assert Complaint.objects.count() == 0
@@ -46,24 +47,24 @@ def test_filing_validation_names_every_field(shop: Any, complainant: Any) -> Non
 
 def test_html_and_unknown_subject_refused(shop: Any, complainant: Any) -> None:
     with pytest.raises(ValidationFailed) as err:
-        services.file_complaint(actor=complainant, data=filing(shop, description="<script>alert(1)</script> 很差的服务态度"))
+        complaint_filing.file_complaint(actor=complainant, data=filing(shop, description="<script>alert(1)</script> 很差的服务态度"))
     assert err.value.errors[0]["field"] == "description" and err.value.errors[0]["code"] == "unsafe_text"
     with pytest.raises(ValidationFailed) as err:
-        services.file_complaint(actor=complainant, data=filing(shop, subject=999999))
+        complaint_filing.file_complaint(actor=complainant, data=filing(shop, subject=999999))
     assert err.value.errors[0]["code"] == "unknown_subject"
     assert Complaint.objects.count() == 0
 
 
 def test_disguised_and_oversized_files_refused(shop: Any, complainant: Any, settings: Any) -> None:
     with pytest.raises(ValidationFailed) as err:
-        services.file_complaint(actor=complainant, data=filing(shop), files=[("photo.jpg", b"MZ\x90\x00" + b"\x00" * 100)])
+        complaint_filing.file_complaint(actor=complainant, data=filing(shop), files=[("photo.jpg", b"MZ\x90\x00" + b"\x00" * 100)])
     assert err.value.field == "file"
     with pytest.raises(ValidationFailed) as err:
-        services.file_complaint(actor=complainant, data=filing(shop), files=[("photo.jpg", PNG)])
+        complaint_filing.file_complaint(actor=complainant, data=filing(shop), files=[("photo.jpg", PNG)])
     assert err.value.code == "file_type_mismatch"
     settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES = 50
     with pytest.raises(ValidationFailed) as err:
-        services.file_complaint(actor=complainant, data=filing(shop), files=[("photo.png", PNG)])
+        complaint_filing.file_complaint(actor=complainant, data=filing(shop), files=[("photo.png", PNG)])
     assert err.value.code == "file_too_big"
     assert Complaint.objects.count() == 0
 
@@ -71,35 +72,35 @@ def test_disguised_and_oversized_files_refused(shop: Any, complainant: Any, sett
 def test_evidence_kept_with_hash(shop: Any, complainant: Any, merchant: Any) -> None:
     import hashlib
 
-    c, _ = services.file_complaint(actor=complainant, data=filing(shop), files=[("photo.png", PNG)])
+    c, _ = complaint_filing.file_complaint(actor=complainant, data=filing(shop), files=[("photo.png", PNG)])
     ev = c.evidence.get()
     assert ev.sha256 == hashlib.sha256(PNG).hexdigest() and ev.content_type == "image/png"
     stranger = make_user(Role.CONSUMER)
-    assert not services.may_see_evidence(stranger, ev)
-    assert services.may_see_evidence(merchant, ev)
+    assert not complaint_filing.may_see_evidence(stranger, ev)
+    assert complaint_filing.may_see_evidence(merchant, ev)
 
 
 def test_idempotency_key_returns_the_same_complaint(shop: Any, complainant: Any) -> None:
-    a, new_a = services.file_complaint(actor=complainant, data=filing(shop), idempotency_key="k1")
-    b, new_b = services.file_complaint(actor=complainant, data=filing(shop), idempotency_key="k1")
+    a, new_a = complaint_filing.file_complaint(actor=complainant, data=filing(shop), idempotency_key="k1")
+    b, new_b = complaint_filing.file_complaint(actor=complainant, data=filing(shop), idempotency_key="k1")
     assert (new_a, new_b) == (True, False) and a.pk == b.pk
     assert Complaint.objects.count() == 1
 
 
 def test_duplicate_is_shown_to_staff_and_rate_limit_refuses(shop: Any, complainant: Any, settings: Any) -> None:
-    first, _ = services.file_complaint(actor=complainant, data=filing(shop))
-    second, _ = services.file_complaint(actor=complainant, data=filing(shop))
+    first, _ = complaint_filing.file_complaint(actor=complainant, data=filing(shop))
+    second, _ = complaint_filing.file_complaint(actor=complainant, data=filing(shop))
     dup = next(chk for chk in second.checks if chk["check"] == "not_duplicate")
     assert not dup["ok"] and first.number in dup["detail"]
     settings.CHENGXIN_COMPLAINT_MAX_PER_DAY = 2
     with pytest.raises(Throttled):
-        services.file_complaint(actor=complainant, data=filing(shop))
+        complaint_filing.file_complaint(actor=complainant, data=filing(shop))
     assert Complaint.objects.count() == 2
 
 
 def test_only_consumers_file(shop: Any, merchant: Any) -> None:
     with pytest.raises(PermissionDenied):
-        services.file_complaint(actor=merchant, data=filing(shop))
+        complaint_filing.file_complaint(actor=merchant, data=filing(shop))
 
 
 def test_whole_path_answer_dispute_mediation_survey(file_one: Any, complainant: Any, merchant: Any, mediator: Any, reviewer: Any) -> None:
@@ -109,13 +110,13 @@ def test_whole_path_answer_dispute_mediation_survey(file_one: Any, complainant: 
     c.refresh_from_db()
     assert c.status == Status.ANSWERED and c.consumer_due_at is not None
     services.dispute(actor=complainant, c=c, reason="只给换货，不给退款")
-    services.start_mediation(actor=mediator, c=services.get_complaint(c.number))
+    mediation.start_mediation(actor=mediator, c=services.get_complaint(c.number))
     services.post_message(actor=merchant, c=c, text="可以退款 200 元")
-    services.propose_settlement(actor=mediator, c=c, text="商家退款 250 元，消费者退回耳机。")
-    services.agree_settlement(actor=complainant, c=c)
+    mediation.propose_settlement(actor=mediator, c=c, text="商家退款 250 元，消费者退回耳机。")
+    mediation.agree_settlement(actor=complainant, c=c)
     c.refresh_from_db()
     assert c.status == Status.IN_MEDIATION
-    services.agree_settlement(actor=merchant, c=c)
+    mediation.agree_settlement(actor=merchant, c=c)
     c.refresh_from_db()
     assert c.status == Status.RESOLVED_MEDIATION and c.closed_at and c.survey_requested_at
     services.submit_survey(actor=complainant, c=c, rating=4, handled_well=True)
@@ -206,10 +207,10 @@ def test_deadlines_across_national_day_2025(file_one: Any, frozen_clock: Any, me
     assert sweeps.run()["unanswered"] == 1
     c.refresh_from_db()
     assert c.status == Status.UNANSWERED and c.contact_released_at
-    contact = services.released_contact(c)
+    contact = queries.released_contact(c)
     assert contact and contact["address"] == c.subject.address
-    assert any("registered details" in e.message for e in services.timeline(c, {"consumer"}))
-    assert not any(e.kind == "contact_released" for e in services.timeline(c, {"merchant"}))
+    assert any("registered details" in e.message for e in queries.timeline(c, {"consumer"}))
+    assert not any(e.kind == "contact_released" for e in queries.timeline(c, {"merchant"}))
     assert sweeps.run() == dict.fromkeys(sweeps.run(), 0)
 
 
@@ -228,7 +229,7 @@ def test_mediation_ends_after_45_working_days(file_one: Any, frozen_clock: Any, 
     c = file_one()
     services.answer(actor=merchant, c=c, text="不同意退款。")
     services.dispute(actor=complainant, c=c, reason="商品有质量问题")
-    services.start_mediation(actor=mediator, c=c)
+    mediation.start_mediation(actor=mediator, c=c)
     c.refresh_from_db()
     assert workdays.working_days_between(c.mediation_started_at, c.mediation_due_at) == 45
     frozen_clock.set(c.mediation_due_at + dt.timedelta(minutes=1))

@@ -27,7 +27,8 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from chengxin.accounts.services import grant_subject_access
-from chengxin.complaints import services, sweeps
+from chengxin.complaints import filing as complaint_filing
+from chengxin.complaints import queries, services, sweeps
 from chengxin.complaints.models import Complaint, Status, Survey
 from chengxin.core import clock
 from chengxin.core.models import OutboxMessage
@@ -268,7 +269,7 @@ def test_unanswered_complaint_releases_the_merchants_registered_contact(
         new_context: Any, shop: Any, merchant: Any, consumer: Any) -> None:
     clock.freeze(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC))  # a Monday
     try:
-        c, _new = services.file_complaint(actor=consumer, data=filing(shop))
+        c, _new = complaint_filing.file_complaint(actor=consumer, data=filing(shop))
         clock.freeze(c.response_due_at + dt.timedelta(minutes=1))
         assert sweeps.run()["overdue"] == 1
         c.refresh_from_db()
@@ -342,7 +343,7 @@ def test_filing_works_without_javascript(new_context: Any, shop: Any, merchant: 
 
 def test_complaint_pages_fit_a_phone_screen(new_context: Any, shop: Any, merchant: Any, consumer: Any) -> None:
     long_order = "DD20260302123456789012345678901234"
-    c, _new = services.file_complaint(
+    c, _new = complaint_filing.file_complaint(
         actor=consumer,
         data=filing(shop, order_ref=long_order, title="蓝牙耳机左耳完全没有声音而且客服一直不回复消息",
                     description="收到的蓝牙耳机左耳没有声音。" * 20, remedies=["refund", "exchange", "compensation"],
@@ -372,8 +373,8 @@ def test_complaint_pages_fit_a_phone_screen(new_context: Any, shop: Any, merchan
 def test_public_pages_show_the_answer_without_the_consumers_data(
         new_context: Any, shop: Any, merchant: Any, consumer: Any) -> None:
     reviewer = make_user(Role.REVIEWER)
-    c, _new = services.file_complaint(actor=consumer, data=filing(shop, order_ref=ORDER))
-    assert services.public_complaints(shop).count() == 0  # not before staff confirmed it
+    c, _new = complaint_filing.file_complaint(actor=consumer, data=filing(shop, order_ref=ORDER))
+    assert queries.public_complaints(shop).count() == 0  # not before staff confirmed it
     services.answer(actor=merchant, c=c,
                     text=f"已致电 {consumer.phone} 与{consumer.display_name}沟通，订单 {ORDER} 将全额退款。")
     services.confirm(actor=reviewer, c=c, note="有效投诉")

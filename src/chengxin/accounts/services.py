@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Any
 
@@ -246,7 +247,7 @@ def staff_with(perm: str) -> list[User]:
 
 # --- consumer registration with a one-time code ---------------------------------
 
-_PHONE = __import__("re").compile(r"^1[3-9]\d{9}$")
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalise_destination(raw: str) -> tuple[str, str]:

@@ -15,8 +15,8 @@ from ninja.files import UploadedFile
 from chengxin.core.api import ERROR_RESPONSES, Access, Page, paginate
 from chengxin.core.errors import ValidationFailed
 
-from . import reputation, services
-from .models import Complaint, Remedy
+from . import filing, mediation, queries, reputation, services
+from .models import Complaint, Remedy, Survey
 
 router = Router(tags=["complaints"])
 
@@ -166,41 +166,35 @@ def _actions_for(c: Complaint, who: set[str]) -> list[str]:
         out.append("agree_settlement")
     if services.STAFF in who and c.confirmed_at is None and c.status not in ("invalid", "withdrawn"):
         out.append("confirm")
-    if services.CONSUMER in who and c.survey_requested_at and not hasattr_survey(c):
+    if services.CONSUMER in who and c.survey_requested_at and not Survey.objects.filter(complaint=c).exists():
         out.append("survey")
     return sorted(set(out))
-
-
-def hasattr_survey(c: Complaint) -> bool:
-    from .models import Survey
-
-    return Survey.objects.filter(complaint=c).exists()
 
 
 def detail(c: Complaint, who: set[str]) -> dict[str, Any]:
     staff = bool(who & {services.STAFF, services.MEDIATOR})
     consumer = None
     if services.MERCHANT in who and not staff and services.CONSUMER not in who:
-        consumer = services.merchant_view_of_consumer(c)
+        consumer = queries.merchant_view_of_consumer(c)
     elif staff or services.CONSUMER in who:
         consumer = {"name": c.contact_name, "phone": c.contact_phone, "email": c.contact_email, "order_ref": c.order_ref}
 
     def shown(text: str) -> str:  # the merchant gets every text without the consumer's contact data
-        return text if (staff or services.CONSUMER in who or not text) else services.redact_for_merchant(c, text)
+        return text if (staff or services.CONSUMER in who or not text) else queries.redact_for_merchant(c, text)
 
     return {
         "number": c.number, "subject_id": c.subject_id, "subject_name": c.subject.name, "category": c.category_id,
         "title": shown(c.title),
-        "description": services.description_for(c, who), "remedies": c.remedies, "amount": c.amount,
+        "description": queries.description_for(c, who), "remedies": c.remedies, "amount": c.amount,
         "status": c.status, "status_label": str(c.get_status_display()), "filed_at": c.filed_at,
         "confirmed_at": c.confirmed_at, "response_due_at": c.response_due_at, "final_due_at": c.final_due_at,
         "answered_at": c.answered_at, "answer": shown(c.answer), "consumer_due_at": c.consumer_due_at,
         "mediation_due_at": c.mediation_due_at, "settlement": shown(c.settlement), "closed_at": c.closed_at,
         "allowed_actions": _actions_for(c, who), "consumer": consumer,
-        "merchant_contact": services.released_contact(c) if (staff or services.CONSUMER in who) else None,
+        "merchant_contact": queries.released_contact(c) if (staff or services.CONSUMER in who) else None,
         "checks": c.checks if staff else None,
         "events": [{"at": e.at, "party": e.party, "kind": e.kind, "message": shown(e.message), "from_status": e.from_status,
-                    "to_status": e.to_status} for e in services.timeline(c, who)],
+                    "to_status": e.to_status} for e in queries.timeline(c, who)],
         "evidence": [{"id": ev.pk, "party": ev.party, "name": ev.original_name, "content_type": ev.content_type,
                       "size": ev.size, "sha256": ev.sha256} for ev in c.evidence.all()],
     }
@@ -224,7 +218,7 @@ def _filed(c: Complaint) -> dict[str, Any]:
              description="Send an `Idempotency-Key` header to make retries safe: the same key returns the complaint "
                          "already filed (200) instead of filing it again. Remedies: " + ", ".join(Remedy.values) + ".")
 def file(request: HttpRequest, payload: ComplaintIn) -> tuple[int, dict[str, Any]]:
-    c, created = services.file_complaint(actor=request.user, data=payload.dict(),  # type: ignore[arg-type]
+    c, created = filing.file_complaint(actor=request.user, data=payload.dict(),  # type: ignore[arg-type]
                                          idempotency_key=request.headers.get("Idempotency-Key"))
     return (201 if created else 200), _filed(c)
 
@@ -232,7 +226,7 @@ def file(request: HttpRequest, payload: ComplaintIn) -> tuple[int, dict[str, Any
 @router.get("/me/complaints", response={200: Page[ListItemOut], **ERROR_RESPONSES}, auth=Access("complaints.file"),
             summary="My complaints (consumer)")
 def mine(request: HttpRequest, page: int = 1, page_size: int = 20) -> dict[str, Any]:
-    result = paginate(services.consumer_complaints(request.user), page=page, page_size=page_size)  # type: ignore[arg-type]
+    result = paginate(queries.consumer_complaints(request.user), page=page, page_size=page_size)  # type: ignore[arg-type]
     result["items"] = [_item(c) for c in result["items"]]
     return result
 
@@ -240,7 +234,7 @@ def mine(request: HttpRequest, page: int = 1, page_size: int = 20) -> dict[str, 
 @router.get("/me/received-complaints", response={200: Page[ListItemOut], **ERROR_RESPONSES}, auth=Access("complaints.respond"),
             summary="Complaints about the subjects I act for (merchant)")
 def received(request: HttpRequest, page: int = 1, page_size: int = 20) -> dict[str, Any]:
-    result = paginate(services.merchant_complaints(request.user), page=page, page_size=page_size)  # type: ignore[arg-type]
+    result = paginate(queries.merchant_complaints(request.user), page=page, page_size=page_size)  # type: ignore[arg-type]
     result["items"] = [_item(c) for c in result["items"]]
     return result
 
@@ -261,7 +255,7 @@ def evidence(request: HttpRequest, number: str, file: File[UploadedFile]) -> tup
 
     c, _who = services.get_for(request.user, number)
     uploads.check_size(file.size or 0, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)
-    ev = services.add_evidence(actor=request.user, c=c, name=file.name or "", data=file.read())  # type: ignore[arg-type]
+    ev = filing.add_evidence(actor=request.user, c=c, name=file.name or "", data=file.read())  # type: ignore[arg-type]
     return 201, {"id": ev.pk, "party": ev.party, "name": ev.original_name, "content_type": ev.content_type, "size": ev.size, "sha256": ev.sha256}
 
 
@@ -310,7 +304,7 @@ def flag(request: HttpRequest, number: str, payload: TextIn) -> dict[str, Any]:
 
 @router.post("/complaints/{number}/settlement/agree", response={200: ComplaintOut, **ERROR_RESPONSES}, auth=Access("authenticated"))
 def agree(request: HttpRequest, number: str) -> dict[str, Any]:
-    return _act(request, number, services.agree_settlement)
+    return _act(request, number, mediation.agree_settlement)
 
 
 # --- staff and mediators -----------------------------------------------------------
@@ -318,7 +312,7 @@ def agree(request: HttpRequest, number: str) -> dict[str, Any]:
 @router.get("/complaints-queue", response={200: Page[ListItemOut], **ERROR_RESPONSES}, auth=Access("complaints.view_staff"),
             summary="The staff queue (view: unconfirmed, confirm_overdue, flagged, mediation, open)")
 def queue(request: HttpRequest, view: str = "", status: str = "", q: str = "", page: int = 1, page_size: int = 50) -> dict[str, Any]:
-    result = paginate(services.staff_queue(view=view[:20], status=status[:24], q=q[:100]), page=page, page_size=page_size)
+    result = paginate(queries.staff_queue(view=view[:20], status=status[:24], q=q[:100]), page=page, page_size=page_size)
     result["items"] = [_item(c) for c in result["items"]]
     return result
 
@@ -355,7 +349,7 @@ def close_unresolved(request: HttpRequest, number: str, payload: TextIn) -> dict
 @router.get("/complaint-flags", response={200: Page[FlagOut], **ERROR_RESPONSES}, auth=Access("complaints.handle"),
             summary="Malicious-complaint flags waiting for a decision")
 def flags(request: HttpRequest, page: int = 1, page_size: int = 50) -> dict[str, Any]:
-    result = paginate(services.pending_flags(), page=page, page_size=page_size)
+    result = paginate(queries.pending_flags(), page=page, page_size=page_size)
     result["items"] = [{"id": f.pk, "complaint": f.complaint.number, "subject_id": f.subject_id, "reason": f.reason,
                         "decision": f.decision, "at": f.at} for f in result["items"]]
     return result
@@ -369,22 +363,22 @@ def decide(request: HttpRequest, flag_id: int, payload: FlagDecisionIn) -> dict[
 
 @router.post("/complaints/{number}/mediation/start", response={200: ComplaintOut, **ERROR_RESPONSES}, auth=Access("complaints.mediate"))
 def mediation_start(request: HttpRequest, number: str) -> dict[str, Any]:
-    return _act(request, number, services.start_mediation)
+    return _act(request, number, mediation.start_mediation)
 
 
 @router.post("/complaints/{number}/mediation/propose", response={200: ComplaintOut, **ERROR_RESPONSES}, auth=Access("complaints.mediate"))
 def mediation_propose(request: HttpRequest, number: str, payload: TextIn) -> dict[str, Any]:
-    return _act(request, number, services.propose_settlement, text=payload.text)
+    return _act(request, number, mediation.propose_settlement, text=payload.text)
 
 
 @router.post("/complaints/{number}/mediation/settle", response={200: ComplaintOut, **ERROR_RESPONSES}, auth=Access("complaints.mediate"))
 def mediation_settle(request: HttpRequest, number: str, payload: TextIn) -> dict[str, Any]:
-    return _act(request, number, services.settle, text=payload.text)
+    return _act(request, number, mediation.settle, text=payload.text)
 
 
 @router.post("/complaints/{number}/mediation/fail", response={200: ComplaintOut, **ERROR_RESPONSES}, auth=Access("complaints.mediate"))
 def mediation_fail(request: HttpRequest, number: str, payload: TextIn) -> dict[str, Any]:
-    return _act(request, number, services.fail_mediation, reason=payload.text)
+    return _act(request, number, mediation.fail_mediation, reason=payload.text)
 
 
 # --- public ---------------------------------------------------------------------
@@ -394,8 +388,8 @@ def mediation_fail(request: HttpRequest, number: str, payload: TextIn) -> dict[s
 def public_list(request: HttpRequest, subject_id: int, page: int = 1, page_size: int = 20) -> dict[str, Any]:
     from chengxin.registry.services import get_subject
 
-    result = paginate(services.public_complaints(get_subject(subject_id)), page=page, page_size=page_size)
-    result["items"] = [services.public_view(c) for c in result["items"]]
+    result = paginate(queries.public_complaints(get_subject(subject_id)), page=page, page_size=page_size)
+    result["items"] = [queries.public_view(c) for c in result["items"]]
     return result
 
 
@@ -404,10 +398,10 @@ def public_list(request: HttpRequest, subject_id: int, page: int = 1, page_size:
 def public_one(request: HttpRequest, number: str) -> dict[str, Any]:
     from chengxin.core.errors import NotFound
 
-    c = services.public_complaints().filter(number=number[:20]).first()
+    c = queries.public_complaints().filter(number=number[:20]).first()
     if c is None:
         raise NotFound(_("No public complaint with number %(n)s.") % {"n": number[:20]})
-    return services.public_view(c)
+    return queries.public_view(c)
 
 
 class ReputationOut(Schema):

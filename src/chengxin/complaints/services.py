@@ -10,22 +10,25 @@ confirm or reject it (docs/decisions/0003-complaint-filing.md).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
-import secrets
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chengxin.accounts.models import SubjectAccess, User
+from chengxin.accounts.models import User
 from chengxin.accounts.services import acts_for, notify, staff_with
-from chengxin.core import clock, outbox, uploads, workdays
-from chengxin.core.errors import Conflict, NotFound, PermissionDenied, Throttled, ValidationFailed
+from chengxin.core import clock, workdays
+from chengxin.core.errors import (
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    Throttled,
+    ValidationFailed,
+)
 from chengxin.core.permissions import Role, check, has_perm, user_roles
 from chengxin.ledger import services as audit
 from chengxin.registry.models import Subject
@@ -36,10 +39,8 @@ from .models import (
     Category,
     Complaint,
     ComplaintEvent,
-    Evidence,
     InvalidReason,
     MaliciousFlag,
-    Remedy,
     ResponsePromise,
     Status,
     Survey,
@@ -83,8 +84,6 @@ def get_for(user: Any, number: str) -> tuple[Complaint, set[str]]:
     who = parties(user, c)
     if not who:
         if not getattr(user, "is_authenticated", False):
-            from chengxin.core.errors import NotAuthenticated
-
             raise NotAuthenticated(_("Please log in to continue."))
         raise NotFound(_("No complaint with number %(n)s.") % {"n": number})
     return c, who
@@ -196,17 +195,6 @@ def _day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(9, 0), tzinfo=workdays.CALENDAR_TZ)
 
 
-def _working_days_before(moment: dt.datetime, n: int) -> dt.datetime:
-    """09:00 (China) on the n-th working day before `moment`'s date."""
-    day = workdays.local_date(moment)
-    counted = 0
-    while counted < n:
-        day -= dt.timedelta(days=1)
-        if workdays.is_workday(day):
-            counted += 1
-    return _day_start(day)
-
-
 def response_deadline(subject: Subject, category: Category, start: dt.datetime) -> dt.datetime:
     promise = ResponsePromise.objects.filter(subject=subject).first()
     if promise is not None:
@@ -217,205 +205,10 @@ def response_deadline(subject: Subject, category: Category, start: dt.datetime) 
 
 def _set_response_due(c: Complaint, due: dt.datetime, now: dt.datetime) -> None:
     c.response_due_at = due
-    remind = _working_days_before(due, settings.CHENGXIN_COMPLAINT_REMIND_WORKING_DAYS)
+    remind = _day_start(workdays.working_day_before(due, settings.CHENGXIN_COMPLAINT_REMIND_WORKING_DAYS))
     c.remind_at = remind if remind > now else None
     c.reminded_at = None
     c.reminded_day_at = None
-
-
-# --- filing --------------------------------------------------------------------
-
-def _rate_limit(user: User, now: dt.datetime) -> None:
-    mine = Complaint.objects.filter(complainant=user, filed_at__lte=now)
-    if mine.filter(filed_at__gte=now - dt.timedelta(days=1)).count() >= settings.CHENGXIN_COMPLAINT_MAX_PER_DAY:
-        raise Throttled(_("You have filed %(n)d complaints today, the most one person may file in a day. Try again tomorrow.")
-                        % {"n": settings.CHENGXIN_COMPLAINT_MAX_PER_DAY}, code="complaint_rate")
-    if mine.filter(filed_at__gte=now - dt.timedelta(days=30)).count() >= settings.CHENGXIN_COMPLAINT_MAX_PER_30_DAYS:
-        raise Throttled(_("You have filed %(n)d complaints in 30 days, the most one person may file. The secretariat can help you by phone.")
-                        % {"n": settings.CHENGXIN_COMPLAINT_MAX_PER_30_DAYS}, code="complaint_rate")
-
-
-def _clean_filing(data: dict[str, Any]) -> dict[str, Any]:
-    errors: list[dict[str, Any]] = []
-    out: dict[str, Any] = {}
-
-    def attempt(field: str, fn: Any) -> None:
-        try:
-            out[field] = fn()
-        except ValidationFailed as exc:
-            errors.append({"field": exc.field or field, "code": exc.code, "message": str(exc.message)})
-
-    def subject() -> Subject:
-        raw = data.get("subject")
-        try:
-            pk = int(raw)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise ValidationFailed(_("Choose the merchant you complain about."), field="subject", code="required") from None
-        s = Subject.objects.filter(pk=pk).first()
-        if s is None:
-            raise ValidationFailed(_("There is no merchant with id %(id)s in the registry.") % {"id": pk}, field="subject", code="unknown_subject")
-        return s
-
-    def category() -> Category:
-        cat = Category.objects.filter(code=str(data.get("category") or ""), active=True).first()
-        if cat is None:
-            raise ValidationFailed(_("Choose a category."), field="category", code="invalid_choice")
-        return cat
-
-    def amount() -> Decimal | None:
-        raw = str(data.get("amount") if data.get("amount") is not None else "").strip()
-        if not raw:
-            return None
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise ValidationFailed(_("Enter the amount as a number, e.g. 299.00."), field="amount", code="invalid_amount") from None
-        if not value.is_finite() or value < 0 or value >= Decimal("1000000000"):
-            raise ValidationFailed(_("The amount must be between 0 and 999,999,999.99 yuan."), field="amount", code="invalid_amount")
-        return value.quantize(Decimal("0.01"))
-
-    def remedies() -> list[str]:
-        raw = data.get("remedies") or []
-        if isinstance(raw, str):
-            raw = [raw]
-        chosen = [str(r) for r in raw]
-        bad = [r for r in chosen if r not in Remedy.values]
-        if bad:
-            raise ValidationFailed(_("Unknown remedy: %(r)s.") % {"r": ", ".join(bad)[:100]}, field="remedies", code="invalid_choice")
-        if not chosen:
-            raise ValidationFailed(_("Say what you want: refund, exchange, repair, apology or compensation."), field="remedies", code="required")
-        return sorted(set(chosen), key=Remedy.values.index)
-
-    def consent() -> bool:
-        if data.get("consent") is not True:
-            raise ValidationFailed(_("Please agree to the processing of your data; without it the complaint cannot be handled."),
-                                   field="consent", code="consent_required")
-        return True
-
-    attempt("subject", subject)
-    attempt("category", category)
-    attempt("title", lambda: _clean_text(data.get("title"), "title", max_len=100, min_len=4))
-    attempt("description", lambda: _clean_text(data.get("description"), "description", max_len=5000, min_len=10))
-    attempt("order_ref", lambda: _clean_text(data.get("order_ref"), "order_ref", max_len=100, required=False))
-    attempt("site", lambda: _clean_text(data.get("site"), "site", max_len=300, required=False))
-    attempt("amount", amount)
-    attempt("remedies", remedies)
-    attempt("consent", consent)
-    out["public_consent"] = bool(data.get("public_consent"))
-    if errors:
-        raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], code=errors[0]["code"], errors=errors)
-    return out
-
-
-def _new_number(now: dt.datetime) -> str:
-    return "TS" + workdays.local_date(now).strftime("%Y%m%d") + f"{secrets.randbelow(10**8):08d}"
-
-
-def _checks(user: User, subject: Subject, now: dt.datetime) -> list[dict[str, Any]]:
-    """The automatic checks shown to staff (seed 003 §3)."""
-    out: list[dict[str, Any]] = []
-    members = SubjectAccess.objects.filter(subject=subject, user__is_active=True).count()
-    out.append({"check": "respondent", "ok": subject.status == "active" and members > 0,
-                "detail": (_("Registered, %(n)d member account(s) received the complaint.") % {"n": members}) if members
-                else _("The merchant has no member account here: the secretariat must forward the complaint.")})
-    dup = (Complaint.objects.filter(complainant=user, subject=subject, status__in=OPEN)
-           .order_by("filed_at").values_list("number", flat=True).first())
-    out.append({"check": "not_duplicate", "ok": dup is None,
-                "detail": (_("The same consumer has an open complaint against this merchant: %(n)s.") % {"n": dup}) if dup
-                else _("No open complaint of this consumer against this merchant.")})
-    recent = Complaint.objects.filter(complainant=user, filed_at__gte=now - dt.timedelta(days=90)).count()
-    limit = settings.CHENGXIN_COMPLAINT_FREQUENT_90_DAYS
-    out.append({"check": "not_frequent", "ok": recent < limit,
-                "detail": _("%(n)d complaints by this consumer in 90 days.") % {"n": recent + 1}})
-    return out
-
-
-def file_complaint(*, actor: User, data: dict[str, Any], files: list[tuple[str, bytes]] | None = None,
-                   idempotency_key: str | None = None) -> tuple[Complaint, bool]:
-    """File a complaint; returns it and whether it is new. With the same
-    `idempotency_key` a retried request gets the complaint it already filed."""
-    check(actor, "complaints.file")
-    key = (idempotency_key or "").strip()[:100] or None
-    if key:
-        existing = Complaint.objects.filter(complainant=actor, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
-    clean = _clean_filing(data)
-    files = files or []
-    if len(files) > settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES:
-        raise ValidationFailed(_("At most %(n)d files.") % {"n": settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES}, field="files", code="too_many_files")
-    checked = [(name, data_, uploads.check_upload(name, data_, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)) for name, data_ in files]
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                c = _create(actor, clean, checked, key)
-            return c, True
-        except IntegrityError:
-            if key and (existing := Complaint.objects.filter(complainant=actor, idempotency_key=key).first()):
-                return existing, False
-            # a number collision: draw another
-    raise Conflict(_("Please try again."), code="retry")
-
-
-def _create(actor: User, clean: dict[str, Any], files: list[tuple[str, bytes, str]], key: str | None) -> Complaint:
-    now = clock.now()
-    _rate_limit(actor, now)
-    subject: Subject = clean["subject"]
-    c = Complaint(
-        number=_new_number(now), subject=subject, complainant=actor, category=clean["category"],
-        site=clean["site"], order_ref=clean["order_ref"], amount=clean["amount"], remedies=clean["remedies"],
-        title=clean["title"], description=clean["description"],
-        contact_name=actor.display_name or "", contact_phone=actor.phone or "", contact_email=actor.email or "",
-        consent_at=now, public_consent=clean["public_consent"], idempotency_key=key,
-        status=Status.AWAITING_RESPONSE, status_changed_at=now, filed_at=now,
-        confirm_due_at=workdays.add_working_days(now, settings.CHENGXIN_COMPLAINT_CONFIRM_WORKING_DAYS),
-        response_due_at=now, checks=_checks(actor, subject, now),
-    )
-    _set_response_due(c, response_deadline(subject, clean["category"], now), now)
-    c.save(force_insert=True)
-    _event(c, actor=actor, party=CONSUMER, kind="filed", to=c.status)
-    for name, data, ctype in files:
-        _store_evidence(c, actor, CONSUMER, name, data, ctype)
-    due = workdays.local_date(c.response_due_at).isoformat()
-    _tell_merchant(c, _("New complaint %(n)s about %(name)s: “%(title)s”. Please answer by %(due)s.")
-                   % {"n": c.number, "name": subject.name, "title": c.title, "due": due}, "filed")
-    if settings.CHENGXIN_COMPLAINT_STAFF_EMAIL:
-        outbox.queue_email(to=settings.CHENGXIN_COMPLAINT_STAFF_EMAIL,
-                           subject=_("New complaint %(n)s") % {"n": c.number},
-                           body=f"{settings.CHENGXIN_BASE_URL}/staff/complaints/{c.number}\n",
-                           dedupe_key=f"staff-new:{c.pk}")
-    if not all(chk["ok"] for chk in c.checks):
-        _event(c, actor=None, party=SYSTEM, kind="checks", visibility=Visibility.STAFF,
-               message="; ".join(str(chk["detail"]) for chk in c.checks if not chk["ok"]))
-    return c
-
-
-def _store_evidence(c: Complaint, actor: User, party: str, name: str, data: bytes, ctype: str) -> Evidence:
-    digest = hashlib.sha256(data).hexdigest()
-    ev = Evidence(complaint=c, party=party, original_name=name[:200], content_type=ctype, size=len(data),
-                  sha256=digest, uploaded_at=clock.now(), uploaded_by=actor)
-    ev.file.save(uploads.safe_name(name, "evidence")[-10:], ContentFile(data), save=False)
-    ev.save()
-    _event(c, actor=actor, party=party, kind="evidence", message=f"{ev.original_name} ({ev.size // 1024 or 1} KB, SHA-256 {digest[:16]}…)")
-    return ev
-
-
-@transaction.atomic
-def add_evidence(*, actor: User, c: Complaint, name: str, data: bytes) -> Evidence:
-    who = parties(actor, c) & {CONSUMER, MERCHANT}
-    if not who:
-        raise PermissionDenied(_("Only the parties to this complaint can add files."))
-    c = _lock(c)
-    if not c.is_open:
-        raise Conflict(_("The complaint is closed; no more files can be added."), code="closed")
-    if c.evidence.count() >= settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES * 2:
-        raise ValidationFailed(_("This complaint has as many files as it may have."), field="file", code="too_many_files")
-    ctype = uploads.check_upload(name, data, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)
-    return _store_evidence(c, actor, CONSUMER if CONSUMER in who else MERCHANT, name, data, ctype)
-
-
-def may_see_evidence(user: Any, ev: Evidence) -> bool:
-    return bool(parties(user, ev.complaint))
 
 
 # --- the merchant ------------------------------------------------------------------
@@ -653,236 +446,6 @@ def set_response_promise(*, actor: User, subject: Subject, hours: int | None, re
     else:
         ResponsePromise.objects.filter(subject=subject).delete()
     audit.record(actor=actor, action="complaint.response_promise", obj=subject, before=before, after={"hours": hours or None}, reason=reason)
-
-
-# --- mediation -----------------------------------------------------------------
-
-def _require_mediator(actor: User, c: Complaint) -> None:
-    _require(actor, c, MEDIATOR)
-    if c.mediator_id and c.mediator_id != actor.pk:
-        raise PermissionDenied(_("Another mediator handles this complaint."))
-
-
-@transaction.atomic
-def start_mediation(*, actor: User, c: Complaint) -> Complaint:
-    _require(actor, c, MEDIATOR)
-    c = _lock(c)
-    now = clock.now()
-    c.mediator = actor
-    c.mediation_started_at = now
-    c.mediation_due_at = workdays.add_working_days(now, settings.CHENGXIN_COMPLAINT_MEDIATION_WORKING_DAYS)
-    _transition(c, "start_mediation", actor=actor, party=MEDIATOR,
-                message=_("Mediation started; it ends by %(d)s at the latest.") % {"d": workdays.local_date(c.mediation_due_at).isoformat()})
-    text = _("A mediator has taken up complaint %(n)s.") % {"n": c.number}
-    _tell_consumer(c, text, "mediation")
-    _tell_merchant(c, text, "mediation")
-    return c
-
-
-@transaction.atomic
-def propose_settlement(*, actor: User, c: Complaint, text: str) -> Complaint:
-    _require_mediator(actor, c)
-    text = _clean_text(text, "settlement", max_len=3000, min_len=5)
-    c = _lock(c)
-    if c.status != Status.IN_MEDIATION:
-        raise Conflict(_("A settlement can only be proposed in mediation."), code="illegal_transition")
-    c.settlement = text
-    c.settlement_consumer_agreed_at = None
-    c.settlement_merchant_agreed_at = None
-    c.save(update_fields=["settlement", "settlement_consumer_agreed_at", "settlement_merchant_agreed_at"])
-    _event(c, actor=actor, party=MEDIATOR, kind="settlement_proposed", message=text)
-    msg = _("The mediator proposes a settlement for complaint %(n)s. Please agree or reply.") % {"n": c.number}
-    _tell_consumer(c, msg, f"proposal:{clock.now().timestamp()}")
-    _tell_merchant(c, msg, f"proposal:{clock.now().timestamp()}")
-    return c
-
-
-@transaction.atomic
-def agree_settlement(*, actor: User, c: Complaint) -> Complaint:
-    who = parties(actor, c) & {CONSUMER, MERCHANT}
-    if not who:
-        raise PermissionDenied(_("Only the consumer and the merchant agree to a settlement."))
-    c = _lock(c)
-    if c.status != Status.IN_MEDIATION or not c.settlement:
-        raise Conflict(_("There is no settlement proposal to agree to."), code="no_proposal")
-    now = clock.now()
-    party = CONSUMER if CONSUMER in who else MERCHANT
-    if party == CONSUMER:
-        c.settlement_consumer_agreed_at = now
-    else:
-        c.settlement_merchant_agreed_at = now
-    c.save(update_fields=["settlement_consumer_agreed_at", "settlement_merchant_agreed_at"])
-    _event(c, actor=actor, party=party, kind="settlement_agreed")
-    if c.settlement_consumer_agreed_at and c.settlement_merchant_agreed_at:
-        _transition(c, "settle", actor=actor, party=party, message=_("Both parties agreed: %(s)s") % {"s": c.settlement})
-        _tell_mediation_end(c)
-    return c
-
-
-@transaction.atomic
-def settle(*, actor: User, c: Complaint, text: str) -> Complaint:
-    """The mediator records an agreement reached with both parties."""
-    _require_mediator(actor, c)
-    text = _clean_text(text, "settlement", max_len=3000, min_len=5)
-    c = _lock(c)
-    c.settlement = text
-    _transition(c, "settle", actor=actor, party=MEDIATOR, message=text)
-    _tell_mediation_end(c)
-    return c
-
-
-@transaction.atomic
-def fail_mediation(*, actor: User, c: Complaint, reason: str) -> Complaint:
-    _require_mediator(actor, c)
-    reason = _clean_text(reason, "reason", max_len=2000, min_len=5)
-    c = _lock(c)
-    _transition(c, "fail_mediation", actor=actor, party=MEDIATOR, message=reason)
-    _tell_mediation_end(c)
-    return c
-
-
-def _tell_mediation_end(c: Complaint) -> None:
-    text = _("Mediation of complaint %(n)s has ended: %(outcome)s.") % {"n": c.number, "outcome": Status(c.status).label}
-    _tell_consumer(c, text, "mediation_end")
-    _tell_merchant(c, text, "mediation_end")
-
-
-# --- what each party sees --------------------------------------------------------------
-
-def timeline(c: Complaint, who: set[str]) -> list[ComplaintEvent]:
-    if who & {STAFF, MEDIATOR}:
-        allowed = set(Visibility.values)
-    else:
-        allowed = {Visibility.ALL.value}
-        if CONSUMER in who:
-            allowed.add(Visibility.CONSUMER.value)
-        if MERCHANT in who:
-            allowed.add(Visibility.MERCHANT.value)
-    return list(c.events.filter(visibility__in=allowed).select_related("actor"))
-
-
-def released_contact(c: Complaint) -> dict[str, str] | None:
-    """The merchant's registered name, address and contact, given to the
-    consumer when the merchant failed to answer (seed 002 第十九条)."""
-    if c.contact_released_at is None:
-        return None
-    s = c.subject
-    return {"name": s.name, "uscc": s.uscc or "", "address": s.address, "contact_name": s.contact_name,
-            "contact_phone": s.contact_phone, "contact_email": s.contact_email}
-
-
-def personal_data(c: Complaint) -> list[str]:
-    """The complainant's own data, removed from everything public."""
-    u = c.complainant
-    values = [c.contact_name, c.contact_phone, c.contact_email, c.order_ref, u.display_name, u.phone, u.email, u.username]
-    return [v for v in values if v and len(v) >= 2]
-
-
-def is_public(c: Complaint, at: dt.datetime | None = None) -> bool:
-    at = at or clock.now()
-    if not c.public_consent or c.confirmed_at is None or c.status in (Status.INVALID, Status.WITHDRAWN):
-        return False
-    if c.closed_at is not None:
-        years = settings.CHENGXIN_COMPLAINT_PUBLIC_YEARS
-        return c.closed_at + dt.timedelta(days=365 * years) > at
-    return True
-
-
-def public_complaints(subject: Subject | None = None) -> Any:
-    """Complaints that may be shown publicly (see `is_public`), newest first."""
-    at = clock.now()
-    years = settings.CHENGXIN_COMPLAINT_PUBLIC_YEARS
-    from django.db.models import Q
-
-    qs = (Complaint.objects.filter(public_consent=True, confirmed_at__isnull=False)
-          .exclude(status__in=(Status.INVALID, Status.WITHDRAWN))
-          .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at - dt.timedelta(days=365 * years)))
-          .select_related("category", "subject", "complainant"))
-    if subject is not None:
-        qs = qs.filter(subject=subject)
-    return qs
-
-
-def public_view(c: Complaint) -> dict[str, Any]:
-    """What anyone may see: no personal data of the complainant, also not in
-    the merchant's free-text answer."""
-    from .redact import redact
-
-    known = personal_data(c)
-    return {
-        "number": c.number, "subject_id": c.subject_id, "subject_name": c.subject.name,
-        "category": c.category.code, "category_label": c.category.label,
-        "remedies": list(c.remedies), "amount": c.amount,
-        "filed_at": c.filed_at, "answered_at": c.answered_at, "closed_at": c.closed_at,
-        "status": c.status, "status_label": str(Status(c.status).label),
-        "answer": redact(c.answer, known=known) if c.answer else "",
-    }
-
-
-def merchant_view_of_consumer(c: Complaint) -> dict[str, str]:
-    """The merchant sees who complained only as far as needed to find the order."""
-    from chengxin.core.pii import mask_person_name
-
-    return {"name": mask_person_name(c.contact_name or c.complainant.display_name or ""), "order_ref": c.order_ref}
-
-
-def redact_for_merchant(c: Complaint, text: str) -> str:
-    """The merchant gets the complaint without the consumer's phone, e-mail,
-    address or ID numbers (it has the order number to find the order)."""
-    from .redact import redact
-
-    return redact(text, known=[c.contact_phone, c.contact_email, c.complainant.phone, c.complainant.email])
-
-
-def description_for(c: Complaint, who: set[str]) -> str:
-    if who & {CONSUMER, STAFF, MEDIATOR}:
-        return c.description
-    return redact_for_merchant(c, c.description)
-
-
-# --- lists -----------------------------------------------------------------------
-
-def consumer_complaints(user: User) -> Any:
-    return Complaint.objects.filter(complainant=user).select_related("subject", "category")
-
-
-def merchant_complaints(user: User) -> Any:
-    return Complaint.objects.filter(subject__subjectaccess__user=user).select_related("subject", "category")
-
-
-def staff_queue(*, status: str = "", view: str = "", q: str = "") -> Any:
-    from django.db.models import Count, Q
-
-    qs = Complaint.objects.select_related("subject", "category", "complainant", "mediator")
-    now = clock.now()
-    if status:
-        qs = qs.filter(status=status)
-    if view == "unconfirmed":
-        qs = qs.filter(confirmed_at__isnull=True).exclude(status__in=(Status.INVALID, Status.WITHDRAWN))
-    elif view == "confirm_overdue":
-        qs = qs.filter(confirmed_at__isnull=True, confirm_due_at__lt=now).exclude(status__in=(Status.INVALID, Status.WITHDRAWN))
-    elif view == "flagged":
-        qs = qs.filter(flags__decision=MaliciousFlag.Decision.PENDING)
-    elif view == "mediation":
-        qs = qs.filter(status__in=(Status.DISPUTED, Status.IN_MEDIATION))
-    elif view == "open":
-        qs = qs.filter(status__in=OPEN)
-    if q:
-        qs = qs.filter(Q(number__iexact=q.strip()) | Q(subject__name__icontains=q.strip()))
-    return qs.annotate(pending_flags=Count("flags", filter=Q(flags__decision=MaliciousFlag.Decision.PENDING))).order_by("confirm_due_at", "pk")
-
-
-def frequent_complainants(days: int = 90) -> list[dict[str, Any]]:
-    from django.db.models import Count
-
-    since = clock.now() - dt.timedelta(days=days)
-    rows = (Complaint.objects.filter(filed_at__gte=since).values("complainant", "complainant__username")
-            .annotate(n=Count("pk")).filter(n__gte=settings.CHENGXIN_COMPLAINT_FREQUENT_90_DAYS).order_by("-n"))
-    return [{"user_id": r["complainant"], "username": r["complainant__username"], "count": r["n"]} for r in rows]
-
-
-def pending_flags() -> Any:
-    return MaliciousFlag.objects.filter(decision=MaliciousFlag.Decision.PENDING).select_related("complaint", "subject", "flagged_by")
 
 
 def get_flag(pk: int) -> MaliciousFlag:

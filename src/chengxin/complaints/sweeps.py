@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from chengxin.core import clock, workdays
 
+from . import mediation, queries
 from . import services as svc
 from .models import Complaint, Status, Visibility
 
@@ -87,7 +88,7 @@ def _miss_final(c: Complaint, now: dt.datetime) -> bool:
         return False
     c.contact_released_at = now
     svc._transition(c, "miss_final_deadline", actor=None, party=svc.SYSTEM, message=_("No answer after the second notice."))
-    contact = svc.released_contact(c) or {}
+    contact = queries.released_contact(c) or {}
     details = "; ".join(f"{v}" for v in (contact.get("name"), contact.get("address"), contact.get("contact_name"),
                                          contact.get("contact_phone"), contact.get("contact_email")) if v)
     svc._event(c, actor=None, party=svc.SYSTEM, kind="contact_released", visibility=Visibility.CONSUMER,
@@ -110,7 +111,7 @@ def _mediation_timeout(c: Complaint, now: dt.datetime) -> bool:
         return False
     svc._transition(c, "mediation_timeout", actor=None, party=svc.SYSTEM,
                     message=_("Mediation reached its time limit without agreement."))
-    svc._tell_mediation_end(c)
+    mediation._tell_mediation_end(c)
     return True
 
 

@@ -4,6 +4,7 @@ its actions, the staff queue, and the public, filtered pages."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from chengxin.core.errors import ChengxinError, NotFound, ValidationFailed
 from chengxin.core.permissions import AUTHENTICATED, EVERYONE, has_perm, requires
 from chengxin.web.feedback import flash_error
 
-from . import reputation, services
+from . import filing, mediation, queries, reputation, services
 from .api import detail as detail_data
 from .models import Category, Evidence, InvalidReason, Remedy, Status
 
@@ -63,7 +64,7 @@ def new(request: HttpRequest) -> HttpResponse:
             files = request.FILES.getlist("files")
             for f in files:
                 uploads.check_size(f.size or 0, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)
-            c, _created = services.file_complaint(
+            c, _created = filing.file_complaint(
                 actor=request.user, data=data, files=[(f.name or "", f.read()) for f in files],  # type: ignore[arg-type]
                 idempotency_key=request.POST.get("idempotency_key") or None,
             )
@@ -76,8 +77,6 @@ def new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your complaint %(n)s was filed and forwarded to the merchant. It must answer by %(due)s.")
                              % {"n": c.number, "due": workdays.local_date(c.response_due_at).isoformat()})
             return redirect("complaints:detail", number=c.number)
-    import secrets
-
     return render(request, "complaints/new.html", {
         "subject": subject, "results": results, "q": q, "categories": Category.objects.filter(active=True),
         "remedies": Remedy.choices, "data": data, "errors": errors, "can_file": has_perm(request.user, "complaints.file"),
@@ -92,9 +91,9 @@ def new(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     filed = received = None
     if has_perm(request.user, "complaints.file"):
-        filed = _page(request, services.consumer_complaints(request.user))  # type: ignore[arg-type]
+        filed = _page(request, queries.consumer_complaints(request.user))  # type: ignore[arg-type]
     if has_perm(request.user, "complaints.respond"):
-        received = _page(request, services.merchant_complaints(request.user))  # type: ignore[arg-type]
+        received = _page(request, queries.merchant_complaints(request.user))  # type: ignore[arg-type]
     figures = []
     if received is not None:
         for s in request.user.subjects.all():  # type: ignore[union-attr]
@@ -111,17 +110,17 @@ _OPS: dict[str, Any] = {
     "flag": lambda u, c, p: services.flag_malicious(actor=u, c=c, reason=p.get("text", "")),
     "survey": lambda u, c, p: services.submit_survey(actor=u, c=c, rating=p.get("rating"), handled_well=p.get("handled_well") == "yes",
                                                      comment=p.get("comment", "")),
-    "agree_settlement": lambda u, c, p: services.agree_settlement(actor=u, c=c),
+    "agree_settlement": lambda u, c, p: mediation.agree_settlement(actor=u, c=c),
     "confirm": lambda u, c, p: services.confirm(actor=u, c=c, note=p.get("text", "")),
     "invalidate": lambda u, c, p: services.invalidate(actor=u, c=c, reason=p.get("reason", ""), note=p.get("text", "")),
     "close_unresolved": lambda u, c, p: services.close_unresolved(actor=u, c=c, reason=p.get("text", "")),
     "deadline": lambda u, c, p: services.set_deadline(actor=u, c=c, due=_parse_local(p.get("due", ""), "due"), reason=p.get("text", "")),
     "urge": lambda u, c, p: services.urge(actor=u, c=c, message=p.get("text", ""),
                                           at=_parse_local(p["at"], "at") if p.get("at") else None),
-    "start_mediation": lambda u, c, p: services.start_mediation(actor=u, c=c),
-    "propose": lambda u, c, p: services.propose_settlement(actor=u, c=c, text=p.get("text", "")),
-    "settle": lambda u, c, p: services.settle(actor=u, c=c, text=p.get("text", "")),
-    "fail_mediation": lambda u, c, p: services.fail_mediation(actor=u, c=c, reason=p.get("text", "")),
+    "start_mediation": lambda u, c, p: mediation.start_mediation(actor=u, c=c),
+    "propose": lambda u, c, p: mediation.propose_settlement(actor=u, c=c, text=p.get("text", "")),
+    "settle": lambda u, c, p: mediation.settle(actor=u, c=c, text=p.get("text", "")),
+    "fail_mediation": lambda u, c, p: mediation.fail_mediation(actor=u, c=c, reason=p.get("text", "")),
 }
 
 
@@ -147,7 +146,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
                 if upload is None:
                     raise ValidationFailed(_("Choose a file to upload."), field="file", code="required")
                 uploads.check_size(upload.size or 0, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)
-                services.add_evidence(actor=request.user, c=c, name=upload.name or "", data=upload.read())  # type: ignore[arg-type]
+                filing.add_evidence(actor=request.user, c=c, name=upload.name or "", data=upload.read())  # type: ignore[arg-type]
             elif op in _OPS:
                 _OPS[op](request.user, c, request.POST)
             else:
@@ -168,7 +167,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
 @requires(AUTHENTICATED)
 def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     ev = Evidence.objects.select_related("complaint", "complaint__subject").filter(pk=pk).first()
-    if ev is None or not services.may_see_evidence(request.user, ev):
+    if ev is None or not filing.may_see_evidence(request.user, ev):
         raise NotFound(_("No such file."))
     response = FileResponse(ev.file.open("rb"), content_type=ev.content_type, as_attachment=True, filename=ev.original_name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -183,8 +182,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")[:24]
     q = request.GET.get("q", "")[:100]
     return render(request, "complaints/queue.html", {
-        "page": _page(request, services.staff_queue(view=view, status=status, q=q), 50), "view": view, "status": status, "q": q,
-        "statuses": Status.choices, "frequent": services.frequent_complainants(), "flags": services.pending_flags()[:50],
+        "page": _page(request, queries.staff_queue(view=view, status=status, q=q), 50), "view": view, "status": status, "q": q,
+        "statuses": Status.choices, "frequent": queries.frequent_complainants(), "flags": queries.pending_flags()[:50],
         "can_handle": has_perm(request.user, "complaints.handle"),
     })
 
@@ -226,18 +225,18 @@ def public_list(request: HttpRequest, subject_id: int) -> HttpResponse:
     from chengxin.registry.services import get_subject
 
     subject = get_subject(subject_id)
-    page = _page(request, services.public_complaints(subject))
+    page = _page(request, queries.public_complaints(subject))
     return render(request, "complaints/public_list.html", {
-        "subject": subject, "page": page, "items": [services.public_view(c) for c in page], "figures": reputation.figures(subject),
+        "subject": subject, "page": page, "items": [queries.public_view(c) for c in page], "figures": reputation.figures(subject),
     })
 
 
 @requires(EVERYONE)
 def public_detail(request: HttpRequest, number: str) -> HttpResponse:
-    c = services.public_complaints().filter(number=number[:20]).first()
+    c = queries.public_complaints().filter(number=number[:20]).first()
     if c is None:
         raise NotFound(_("No public complaint with number %(n)s.") % {"n": number[:20]})
-    return render(request, "complaints/public_detail.html", {"d": services.public_view(c)})
+    return render(request, "complaints/public_detail.html", {"d": queries.public_view(c)})
 
 
 @requires(EVERYONE)
@@ -253,8 +252,8 @@ def public_export(request: HttpRequest, subject_id: int) -> HttpResponse:
     response.write("\ufeff")  # so spreadsheet programs read UTF-8
     writer = csv.writer(response)
     writer.writerow(["number", "subject", "category", "amount", "filed_at", "answered_at", "closed_at", "outcome", "answer"])
-    for c in services.public_complaints(subject)[:10000]:
-        d = services.public_view(c)
+    for c in queries.public_complaints(subject)[:10000]:
+        d = queries.public_view(c)
         writer.writerow([d["number"], d["subject_name"], d["category_label"], d["amount"] or "",
                          d["filed_at"].date().isoformat(), d["answered_at"].date().isoformat() if d["answered_at"] else "",
                          d["closed_at"].date().isoformat() if d["closed_at"] else "", d["status_label"], d["answer"]])

@@ -231,6 +231,20 @@ def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
     return end_of_day(day)
 
 
+def working_day_before(moment: dt.datetime, n: int) -> dt.date:
+    """The n-th working day before `moment`'s date in China (n >= 1)."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    staff = _StaffView()
+    day = local_date(moment)
+    counted = 0
+    while counted < n:
+        day -= _DAY
+        if _is_workday(day, staff):
+            counted += 1
+    return day
+
+
 def working_days_between(a: dt.datetime, b: dt.datetime) -> int:
     """The number of working days d with date(a) < d <= date(b), dates in
     China; 0 if b <= a. working_days_between(s, add_working_days(s, n)) == n

@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from chengxin.accounts import services as accounts
-from chengxin.complaints import services, sweeps
+from chengxin.complaints import filing, mediation, services, sweeps
 from chengxin.core import clock
 from chengxin.core.permissions import Role
 
@@ -63,7 +63,7 @@ def load(*, subjects: list[Any], users: dict[str, Any], count: int = 150, seed: 
             category = rng.choice(list(TEXTS))
             title, text = TEXTS[category]
             clock.freeze(start)
-            c, _new = services.file_complaint(actor=consumer, data={
+            c, _new = filing.file_complaint(actor=consumer, data={
                 "subject": subject.pk, "category": category, "title": title, "description": text,
                 "remedies": rng.sample(["refund", "exchange", "repair", "apology", "compensation"], 2),
                 "order_ref": f"DD{start:%Y%m%d}{rng.randint(10**7, 10**8 - 1)}", "amount": f"{rng.randint(30, 3000)}.00",
@@ -89,14 +89,14 @@ def load(*, subjects: list[Any], users: dict[str, Any], count: int = 150, seed: 
                 services.submit_survey(actor=consumer, c=c, rating=rng.randint(3, 5), handled_well=True)
             elif fate < 0.6 and mediator is not None:
                 services.dispute(actor=consumer, c=c, reason="处理结果不能接受，要求全额退款。")
-                services.start_mediation(actor=mediator, c=c)
+                mediation.start_mediation(actor=mediator, c=c)
                 if fate < 0.55:
-                    services.propose_settlement(actor=mediator, c=c, text="商家退还货款的百分之八十，消费者无需退回商品。")
-                    services.agree_settlement(actor=consumer, c=c)
-                    services.agree_settlement(actor=merchant, c=c)
+                    mediation.propose_settlement(actor=mediator, c=c, text="商家退还货款的百分之八十，消费者无需退回商品。")
+                    mediation.agree_settlement(actor=consumer, c=c)
+                    mediation.agree_settlement(actor=merchant, c=c)
                     services.submit_survey(actor=consumer, c=c, rating=rng.randint(2, 5), handled_well=fate < 0.52)
                 else:
-                    services.fail_mediation(actor=mediator, c=c, reason="双方对退款金额分歧较大，未能达成一致。")
+                    mediation.fail_mediation(actor=mediator, c=c, reason="双方对退款金额分歧较大，未能达成一致。")
     finally:
         clock.freeze(None)
     sweeps.run()
