@@ -9,6 +9,8 @@ from chengxin.accounts.api import router as accounts_router
 from chengxin.certs.api import router as certs_router
 from chengxin.complaints.api import router as complaints_router
 from chengxin.core.api import install_error_handlers
+from chengxin.credit.api import router as credit_router
+from chengxin.credit.api_rankings import router as rankings_router
 from chengxin.ledger.api import router as ledger_router
 from chengxin.membership.api import router as membership_router
 from chengxin.registry.api import router as registry_router
@@ -38,3 +40,5 @@ api.add_router("/", ledger_router)
 api.add_router("/", membership_router)
 api.add_router("/", certs_router)
 api.add_router("/", complaints_router)
+api.add_router("/", credit_router)
+api.add_router("/", rankings_router)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "chengxin.membership",
     "chengxin.certs",
     "chengxin.complaints",
+    "chengxin.reports",
+    "chengxin.credit",
     "chengxin.web",
 ]
 

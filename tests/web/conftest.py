@@ -41,6 +41,7 @@ _triggers = importlib.import_module("chengxin.ledger.migrations.0002_append_only
 _reference_data = importlib.import_module("chengxin.registry.migrations.0002_load_regions_industries")
 _types_levels = importlib.import_module("chengxin.membership.migrations.0002_load_types_levels")
 _cert_levels = importlib.import_module("chengxin.certs.migrations.0002_levels")
+_record_kinds = importlib.import_module("chengxin.credit.migrations.0002_record_kinds")
 
 
 class _Executor:
@@ -75,6 +76,7 @@ def _flush_respects_append_only_audit() -> Iterator[None]:
                 _reference_data.load(apps, executor)
                 _types_levels.load(apps, executor)
                 _cert_levels.load(apps, executor)
+                _record_kinds.load(apps, executor)
 
     TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
     try:

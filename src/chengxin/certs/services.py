@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from chengxin.core import clock
 from chengxin.core.errors import Conflict, NotFound, ValidationFailed
 from chengxin.core.permissions import check
+from chengxin.credit import hooks as credit_hooks
 from chengxin.ledger import services as audit
 
 from . import keys, publish, seal, states, statuslist
@@ -142,6 +143,7 @@ def _issue(*, app: Any, actor: Any, level: CertificateLevel, reason: str) -> Cer
     except IntegrityError:  # pragma: no cover - a number or slot taken concurrently
         raise Conflict(_("Please try again."), code="retry") from None
     audit.record(actor=actor, action="certs.issue", obj=cert, after=_snapshot(cert), reason=reason)
+    credit_hooks.certificate_issued(cert, actor=actor)
     transaction.on_commit(lambda: publish_seal(cert.pk))
     def _publish_lists() -> None:
         for purpose in Purpose.values:

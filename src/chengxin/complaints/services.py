@@ -30,6 +30,7 @@ from chengxin.core.errors import (
     ValidationFailed,
 )
 from chengxin.core.permissions import Role, check, has_perm, user_roles
+from chengxin.credit import hooks as credit_hooks
 from chengxin.ledger import services as audit
 from chengxin.registry.models import Subject
 
@@ -150,6 +151,7 @@ def _transition(c: Complaint, action: str, *, actor: Any, party: str, message: s
     audit.record(actor=actor, action=f"complaint.{action}", obj=c, before=before, after=_snapshot(c), reason=message)
     if to not in OPEN:
         _on_closed(c)
+        credit_hooks.complaint_closed(c, actor=actor)
     return c
 
 
@@ -167,8 +169,9 @@ def _tell_consumer(c: Complaint, text: str, key: str) -> None:
     notify(user=c.complainant, text=text, url=_url(c), dedupe_key=f"c:{c.pk}:{key}")
 
 
-def _tell_merchant(c: Complaint, text: str, key: str) -> None:
-    for user in merchant_users(c.subject):
+def _tell_merchant(c: Complaint, text: str, key: str, users: list[User] | None = None) -> None:
+    """`users`: the merchant's users if the caller has just read them."""
+    for user in merchant_users(c.subject) if users is None else users:
         notify(user=user, text=text, url=_url(c), dedupe_key=f"m:{c.pk}:{key}")
 
 
@@ -196,7 +199,10 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def response_deadline(subject: Subject, category: Category, start: dt.datetime) -> dt.datetime:
-    promise = ResponsePromise.objects.filter(subject=subject).first()
+    try:  # read here unless the subject came with select_related("response_promise")
+        promise: ResponsePromise | None = subject.response_promise
+    except ResponsePromise.DoesNotExist:
+        promise = None
     if promise is not None:
         return start + dt.timedelta(hours=promise.hours)
     days = category.response_working_days or settings.CHENGXIN_COMPLAINT_RESPONSE_WORKING_DAYS

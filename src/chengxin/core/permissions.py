@@ -68,6 +68,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "complaints.handle": frozenset({Role.ADMIN, Role.REVIEWER}),
     "complaints.mediate": frozenset({Role.MEDIATOR}),
     "complaints.view_staff": STAFF_ROLES,
+    "credit.enter": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "credit.policy": frozenset({Role.ADMIN}),
+    "credit.publish": frozenset({Role.ADMIN, Role.REVIEWER}),
+    "credit.view_staff": STAFF_ROLES,
+    "credit.view_members": frozenset({Role.MEMBER}),
 }
 
 

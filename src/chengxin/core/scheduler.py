@@ -22,6 +22,7 @@ class Periodic:
 def periodic_jobs() -> list[Periodic]:
     from chengxin.certs.tasks import certificate_sweep
     from chengxin.complaints.tasks import complaint_sweep
+    from chengxin.credit.tasks import credit_sweep
     from chengxin.core.tasks import deliver_outbox, prune_task_results
     from chengxin.membership.tasks import membership_sweep
     from chengxin.registry.tasks import expire_site_verifications
@@ -32,6 +33,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("membership_sweep", 300, membership_sweep.enqueue),
         Periodic("certificate_sweep", 60, certificate_sweep.enqueue),
         Periodic("complaint_sweep", 300, complaint_sweep.enqueue),
+        Periodic("credit_sweep", 30, credit_sweep.enqueue),
         Periodic("prune_task_results", 6 * 3600, prune_task_results.enqueue),
     ]
 

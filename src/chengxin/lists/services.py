@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from chengxin.core import clock
 from chengxin.core.errors import Conflict, ValidationFailed
 from chengxin.core.permissions import check
+from chengxin.credit import hooks as credit_hooks
 from chengxin.ledger import services as audit
 
 from .models import ListEntry, ListKind
@@ -48,6 +49,7 @@ def add_entry(*, actor: Any, subject: Any, kind: str, reason: str, legal_basis: 
     entry = ListEntry.objects.create(subject=subject, kind=kind, reason=reason.strip(), legal_basis=legal_basis.strip(),
                                      starts_at=now, ends_at=ends_at, created_by=actor, created_at=now)
     audit.record(actor=actor, action="list.add", obj=entry, after=_snapshot(entry), reason=reason)
+    credit_hooks.list_entry_added(entry, actor=actor)
     if kind == ListKind.BLACKLIST:  # a blacklisted subject keeps no seal
         from chengxin.certs.services import revoke_for_subject
 
@@ -67,4 +69,5 @@ def lift_entry(*, actor: Any, entry: ListEntry, reason: str) -> ListEntry:
     entry.lift_reason = reason.strip()
     entry.save(update_fields=["lifted_at", "lift_reason"])
     audit.record(actor=actor, action="list.lift", obj=entry, before=before, after=_snapshot(entry), reason=reason)
+    credit_hooks.list_entry_lifted(entry, actor=actor)
     return entry

@@ -18,6 +18,7 @@ from chengxin.accounts.services import acts_for, notify, staff_with
 from chengxin.core import clock, uploads, workdays
 from chengxin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from chengxin.core.permissions import check, has_perm
+from chengxin.credit import hooks as credit_hooks
 from chengxin.ledger import services as audit
 from chengxin.lists.services import active_blacklist_entry
 from chengxin.registry.models import Site, Subject
@@ -346,6 +347,7 @@ def approve(*, actor: Any, app: Application, reason: str = "") -> Application:
     app.fee_amount = app.level.annual_fee if app.level else Decimal(0)
     app.review_due_at = None
     _transition(app, "approve", actor=actor, message=reason.strip())
+    credit_hooks.application_approved(app, actor=actor)
     notify(user=app.applicant, text=_("Your application was approved. The annual fee is CNY %(fee)s.") % {"fee": app.fee_amount},
            url=f"/me/applications/{app.pk}", dedupe_key=f"approved:{app.pk}")
     return app
@@ -378,6 +380,7 @@ def _activate(app: Application, *, actor: Any, message: str) -> Application:
     app.starts_at = start
     app.ends_at = start + dt.timedelta(days=settings.CHENGXIN_MEMBERSHIP_DAYS)
     _transition(app, "activate", actor=actor, message=message)
+    credit_hooks.membership_activated(app, actor=actor)
     if prev is not None and prev.status in CURRENT_MEMBERSHIP:
         _transition(_lock(prev), "renewed", actor=actor, message=_("renewed by application #%(id)d") % {"id": app.pk})
     notify(user=app.applicant, text=_("Your membership is active until %(end)s.") % {"end": app.ends_at.date().isoformat()},

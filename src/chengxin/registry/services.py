@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from chengxin.core import clock, pii
 from chengxin.core.errors import Conflict, NotFound, ValidationFailed
 from chengxin.core.permissions import check, has_perm
+from chengxin.credit import hooks as credit_hooks
 from chengxin.ledger import services as audit
 
 from . import ownership
@@ -507,4 +508,5 @@ def verify_site(*, actor: Any, site: Site, method: str) -> SiteCheck:
         if outcome.success:
             audit.record(actor=actor, action="site.verify", obj=site, before=before,
                          after=_site_snapshot(site), reason=outcome.detail[:500])
+            credit_hooks.site_verified(site, actor=actor)
     return record
