@@ -300,6 +300,21 @@ class TestStaffEntries:
         assert CalendarDay.objects.count() == 1
 
 
+def test_one_reading_reads_each_year_once_and_only_within_the_block(db, django_assert_num_queries):
+    with workdays.one_reading():
+        with django_assert_num_queries(1):
+            due = workdays.add_working_days(at(2026, 11, 20), 7)
+            workdays.working_day_before(due, 2)
+            assert workdays.is_workday(D(2026, 11, 23))
+        with workdays.one_reading(), django_assert_num_queries(0):  # nested: the same reading
+            workdays.add_working_days(at(2026, 11, 20), 7)
+        with django_assert_num_queries(1):  # another year
+            workdays.is_workday(D(2027, 1, 4))
+    workdays.set_day(None, "2026-11-23", "holiday", "test")
+    with django_assert_num_queries(1):  # outside the block: every call reads again
+        assert not workdays.is_workday(D(2026, 11, 23))
+
+
 # --------------------------------------------------------------------------
 # Import
 

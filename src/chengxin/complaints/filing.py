@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from chengxin.accounts.models import SubjectAccess, User
+from chengxin.accounts.models import User
 from chengxin.core import clock, outbox, uploads, workdays
 from chengxin.core.errors import Conflict, PermissionDenied, Throttled, ValidationFailed
-from chengxin.core.permissions import check
+from chengxin.core.permissions import Role, check
 from chengxin.registry.models import Subject
 
 from .models import OPEN, Category, Complaint, Evidence, Remedy, Status, Visibility
@@ -36,12 +36,14 @@ from .services import (
 )
 
 
-def _recent_counts(user: User, now: dt.datetime) -> dict[str, int]:
-    """How many complaints `user` filed in the last day, 30 and 90 days (one query)."""
+def _consumer_counts(user: User, subject: Subject, now: dt.datetime) -> dict[str, int]:
+    """How many complaints `user` filed in the last day, 30 and 90 days, and
+    how many of theirs against `subject` are open (one query)."""
     def since(days: int) -> Count:
-        return Count("pk", filter=Q(filed_at__gte=now - dt.timedelta(days=days)))
+        return Count("pk", filter=Q(filed_at__gte=now - dt.timedelta(days=days), filed_at__lte=now))
 
-    return Complaint.objects.filter(complainant=user, filed_at__lte=now).aggregate(day=since(1), month=since(30), quarter=since(90))
+    return Complaint.objects.filter(complainant=user).aggregate(
+        day=since(1), month=since(30), quarter=since(90), open_here=Count("pk", filter=Q(subject=subject, status__in=OPEN)))
 
 
 def _rate_limit(counts: dict[str, int]) -> None:
@@ -69,16 +71,16 @@ def _clean_filing(data: dict[str, Any]) -> dict[str, Any]:
             pk = int(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise ValidationFailed(_("Choose the merchant you complain about."), field="subject", code="required") from None
-        s = Subject.objects.filter(pk=pk).first()
-        if s is None:
-            raise ValidationFailed(_("There is no merchant with id %(id)s in the registry.") % {"id": pk}, field="subject", code="unknown_subject")
-        return s
+        try:  # with its response promise (the deadline), if any
+            return Subject.objects.select_related("response_promise").get(pk=pk)
+        except Subject.DoesNotExist:
+            raise ValidationFailed(_("There is no merchant with id %(id)s in the registry.") % {"id": pk}, field="subject", code="unknown_subject") from None
 
     def category() -> Category:
-        cat = Category.objects.filter(code=str(data.get("category") or ""), active=True).first()
-        if cat is None:
-            raise ValidationFailed(_("Choose a category."), field="category", code="invalid_choice")
-        return cat
+        try:
+            return Category.objects.get(code=str(data.get("category") or ""), active=True)
+        except Category.DoesNotExist:
+            raise ValidationFailed(_("Choose a category."), field="category", code="invalid_choice") from None
 
     def amount() -> Decimal | None:
         raw = str(data.get("amount") if data.get("amount") is not None else "").strip()
@@ -129,19 +131,21 @@ def _new_number(now: dt.datetime) -> str:
     return "TS" + workdays.local_date(now).strftime("%Y%m%d") + f"{secrets.randbelow(10**8):08d}"
 
 
-def _checks(user: User, subject: Subject, recent: int) -> list[dict[str, Any]]:
-    """The automatic checks shown to staff (seed 003 §3)."""
+def _checks(user: User, subject: Subject, counts: dict[str, int], members: int) -> list[dict[str, Any]]:
+    """The automatic checks shown to staff (seed 003 §3). `members`: the
+    subject's active member accounts."""
     out: list[dict[str, Any]] = []
-    members = SubjectAccess.objects.filter(subject=subject, user__is_active=True).count()
     out.append({"check": "respondent", "ok": subject.status == "active" and members > 0,
                 "detail": (_("Registered, %(n)d member account(s) received the complaint.") % {"n": members}) if members
                 else _("The merchant has no member account here: the secretariat must forward the complaint.")})
-    dup = (Complaint.objects.filter(complainant=user, subject=subject, status__in=OPEN)
-           .order_by("filed_at").values_list("number", flat=True).first())
+    dup = None
+    if counts["open_here"]:
+        dup = (Complaint.objects.filter(complainant=user, subject=subject, status__in=OPEN)
+               .order_by("filed_at").values_list("number", flat=True).first())
     out.append({"check": "not_duplicate", "ok": dup is None,
                 "detail": (_("The same consumer has an open complaint against this merchant: %(n)s.") % {"n": dup}) if dup
                 else _("No open complaint of this consumer against this merchant.")})
-    limit = settings.CHENGXIN_COMPLAINT_FREQUENT_90_DAYS
+    recent, limit = counts["quarter"], settings.CHENGXIN_COMPLAINT_FREQUENT_90_DAYS
     out.append({"check": "not_frequent", "ok": recent < limit,
                 "detail": _("%(n)d complaints by this consumer in 90 days.") % {"n": recent + 1}})
     return out
@@ -153,10 +157,8 @@ def file_complaint(*, actor: User, data: dict[str, Any], files: list[tuple[str, 
     `idempotency_key` a retried request gets the complaint it already filed."""
     check(actor, "complaints.file")
     key = (idempotency_key or "").strip()[:100] or None
-    if key:
-        existing = Complaint.objects.filter(complainant=actor, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
+    if key and (existing := _by_key(actor, key)):
+        return existing, False
     clean = _clean_filing(data)
     files = files or []
     if len(files) > settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES:
@@ -168,35 +170,46 @@ def file_complaint(*, actor: User, data: dict[str, Any], files: list[tuple[str, 
                 c = _create(actor, clean, checked, key)
             return c, True
         except IntegrityError:
-            if key and (existing := Complaint.objects.filter(complainant=actor, idempotency_key=key).first()):
+            if key and (existing := _by_key(actor, key)):
                 return existing, False
             # a number collision: draw another
     raise Conflict(_("Please try again."), code="retry")
 
 
+def _by_key(actor: User, key: str) -> Complaint | None:
+    """The complaint `actor` filed with this Idempotency-Key (unique per consumer)."""
+    try:
+        return Complaint.objects.get(complainant=actor, idempotency_key=key)
+    except Complaint.DoesNotExist:
+        return None
+
+
 def _create(actor: User, clean: dict[str, Any], files: list[tuple[str, bytes, str]], key: str | None) -> Complaint:
     now = clock.now()
-    counts = _recent_counts(actor, now)
-    _rate_limit(counts)
     subject: Subject = clean["subject"]
-    c = Complaint(
-        number=_new_number(now), subject=subject, complainant=actor, category=clean["category"],
-        site=clean["site"], order_ref=clean["order_ref"], amount=clean["amount"], remedies=clean["remedies"],
-        title=clean["title"], description=clean["description"],
-        contact_name=actor.display_name or "", contact_phone=actor.phone or "", contact_email=actor.email or "",
-        consent_at=now, public_consent=clean["public_consent"], idempotency_key=key,
-        status=Status.AWAITING_RESPONSE, status_changed_at=now, filed_at=now,
-        confirm_due_at=workdays.add_working_days(now, settings.CHENGXIN_COMPLAINT_CONFIRM_WORKING_DAYS),
-        response_due_at=now, checks=_checks(actor, subject, counts["quarter"]),
-    )
-    _set_response_due(c, response_deadline(subject, clean["category"], now), now)
+    counts = _consumer_counts(actor, subject, now)
+    _rate_limit(counts)
+    members = list(User.objects.filter(subjectaccess__subject=subject, is_active=True))
+    with workdays.one_reading():  # three deadlines, one reading of the staff calendar
+        c = Complaint(
+            number=_new_number(now), subject=subject, complainant=actor, category=clean["category"],
+            site=clean["site"], order_ref=clean["order_ref"], amount=clean["amount"], remedies=clean["remedies"],
+            title=clean["title"], description=clean["description"],
+            contact_name=actor.display_name or "", contact_phone=actor.phone or "", contact_email=actor.email or "",
+            consent_at=now, public_consent=clean["public_consent"], idempotency_key=key,
+            status=Status.AWAITING_RESPONSE, status_changed_at=now, filed_at=now,
+            confirm_due_at=workdays.add_working_days(now, settings.CHENGXIN_COMPLAINT_CONFIRM_WORKING_DAYS),
+            response_due_at=now, checks=_checks(actor, subject, counts, len(members)),
+        )
+        _set_response_due(c, response_deadline(subject, clean["category"], now), now)
     c.save(force_insert=True)
     _event(c, actor=actor, party=CONSUMER, kind="filed", to=c.status)
     for name, data, ctype in files:
         _store_evidence(c, actor, CONSUMER, name, data, ctype)
     due = workdays.local_date(c.response_due_at).isoformat()
     _tell_merchant(c, _("New complaint %(n)s about %(name)s: “%(title)s”. Please answer by %(due)s.")
-                   % {"n": c.number, "name": subject.name, "title": c.title, "due": due}, "filed")
+                   % {"n": c.number, "name": subject.name, "title": c.title, "due": due}, "filed",
+                   users=[u for u in members if u.role == Role.MEMBER.value])
     if settings.CHENGXIN_COMPLAINT_STAFF_EMAIL:
         outbox.queue_email(to=settings.CHENGXIN_COMPLAINT_STAFF_EMAIL,
                            subject=_("New complaint %(n)s") % {"n": c.number},

@@ -17,7 +17,9 @@ day there (23:59:59.999999+08:00).
 
 The package never changes while the process runs, so its answers are cached.
 The staff table is read on every call (one query per calendar year a call
-touches), so a change made by any process counts at once.
+touches), so a change made by any process counts at once. Inside
+`with one_reading():` the calls share one reading of it (a request that
+computes several deadlines reads each year once).
 
 Writes go through `set_day`, `delete_day` and `import_days`; they check the
 "calendar.edit" permission (actor=None is the command line) and audit every
@@ -34,7 +36,9 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -172,6 +176,28 @@ class _StaffView:
         return HOLIDAY in self.year(year).values()
 
 
+_reading: ContextVar[_StaffView | None] = ContextVar("workdays_reading", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within the block, the working-day questions share one reading of the
+    staff table (each calendar year is read once, on first use): for several
+    deadlines computed together. Nested blocks share the outer reading."""
+    if _reading.get() is not None:
+        yield
+        return
+    token = _reading.set(_StaffView())
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+def _staff() -> _StaffView:
+    return _reading.get() or _StaffView()
+
+
 _warned_years: set[int] = set()
 _warn_lock = threading.Lock()
 
@@ -205,7 +231,7 @@ def _is_workday(day: dt.date, staff: _StaffView) -> bool:
 
 def is_workday(day: dt.date) -> bool:
     """Whether `day` is a working day (a datetime counts by its date in China)."""
-    return _is_workday(_as_date(day), _StaffView())
+    return _is_workday(_as_date(day), _staff())
 
 
 def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
@@ -217,7 +243,7 @@ def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
         raise TypeError("n must be an int")
     if n < 0:
         raise ValueError("n must not be negative")
-    staff = _StaffView()
+    staff = _staff()
     day = local_date(start)
     if n == 0:
         while not _is_workday(day, staff):
@@ -235,7 +261,7 @@ def working_day_before(moment: dt.datetime, n: int) -> dt.date:
     """The n-th working day before `moment`'s date in China (n >= 1)."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    staff = _StaffView()
+    staff = _staff()
     day = local_date(moment)
     counted = 0
     while counted < n:
@@ -252,7 +278,7 @@ def working_days_between(a: dt.datetime, b: dt.datetime) -> int:
     first, last = local_date(a), local_date(b)
     if b <= a:
         return 0
-    staff = _StaffView()
+    staff = _staff()
     count = 0
     day = first + _DAY
     while day <= last:
