@@ -14,6 +14,7 @@ from chengxin.credit.api_rankings import router as rankings_router
 from chengxin.ledger.api import router as ledger_router
 from chengxin.membership.api import router as membership_router
 from chengxin.registry.api import router as registry_router
+from chengxin.reports.api import router as reports_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -40,5 +41,6 @@ api.add_router("/", ledger_router)
 api.add_router("/", membership_router)
 api.add_router("/", certs_router)
 api.add_router("/", complaints_router)
+api.add_router("/", reports_router)
 api.add_router("/", credit_router)
 api.add_router("/", rankings_router)

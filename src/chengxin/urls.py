@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("chengxin.membership.urls")),
     path("", include("chengxin.certs.urls")),
     path("", include("chengxin.complaints.urls")),
+    path("", include("chengxin.reports.urls")),
     path("", include("chengxin.credit.urls")),
     path("", include("chengxin.credit.urls_rankings")),
     path("", include("chengxin.web.urls")),
