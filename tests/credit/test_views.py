@@ -146,3 +146,25 @@ def test_policy_upload_preview_activate(client: Any, subject: Any, admin_user: A
     body = client.get(f"/api/v1/subjects/{subject.pk}/credit").json()
     assert body["policy_version"] == "2026.2"
     assert body["history"][0]["policy_version"] == "2026.2"
+
+
+def test_cli_recompute_and_policy(subject: Any, admin_user: Any, tmp_path: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out, err = StringIO(), StringIO()
+    call_command("credit", "recompute", "--progress", "always", stdout=out, stderr=err)
+    assert "subjects graded under policy 2026.1" in out.getvalue() and "100%" in err.getvalue()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(default_text().replace("half_life_days = 365", "half_life_days = -1"), encoding="utf-8")
+    with pytest.raises(CommandError, match="half_life_days: must be positive"):
+        call_command("credit", "policy", "check", str(bad))
+    good = tmp_path / "good.toml"
+    good.write_text(default_text().replace('version = "2026.1"', 'version = "2026.9"'), encoding="utf-8")
+    call_command("credit", "policy", "upload", str(good), "--actor", admin_user.username, stdout=out)
+    call_command("credit", "policy", "preview", "2026.9", "--actor", admin_user.username, stdout=out)
+    assert "0 of" in out.getvalue()
+    call_command("credit", "policy", "activate", "2026.9", "--actor", admin_user.username, stdout=out)
+    assert services.active_policy().version == "2026.9"

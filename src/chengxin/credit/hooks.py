@@ -7,7 +7,6 @@ fact and its credit record are committed together. Each record carries a
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from chengxin.core import clock, workdays
@@ -114,8 +113,7 @@ def list_entry_lifted(entry: Any, *, actor: Any = None) -> None:
     r = services.current_version(LIST_KINDS[entry.kind], f"list:{entry.pk}")
     if r is None:
         return
-    lifted = _day(entry.lifted_at)
-    until = max(lifted, r.occurred_on + dt.timedelta(days=1))
+    until = _day(entry.lifted_at)  # it stops counting on the day it was lifted
     services.add_record(
         subject=r.subject, kind_code=r.kind_id, occurred_on=r.occurred_on, disclosed_until=until,
         summary=r.summary, summary_en=r.summary_en, evidence=r.evidence, ref=r.ref, actor=actor, supersedes=r,

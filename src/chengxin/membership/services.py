@@ -231,15 +231,12 @@ def eligibility(subject: Subject, app: Application | None = None, at: dt.datetim
 
 
 def _major_complaint_check(subject: Subject, at: dt.datetime) -> dict[str, Any]:
-    """No major complaint in the month before applying. Complaints are not yet
-    recorded on this platform; the check reads credit records once they exist."""
-    try:
-        from chengxin.credit.services import major_complaints_since  # type: ignore[import-not-found]
-    except ImportError:
-        return {"check": "no_major_complaint", "ok": True,
-                "detail": _("No complaint records are kept on this platform yet.")}
-    n = major_complaints_since(subject, at - dt.timedelta(days=30))  # pragma: no cover
-    return {"check": "no_major_complaint", "ok": n == 0, "detail": _("%(n)d major complaints in the last month.") % {"n": n}}  # pragma: no cover
+    """No major complaint (unanswered, unresolved, mediation failed) in the
+    month before applying (000 四), from the credit records."""
+    from chengxin.credit.services import major_complaints_since
+
+    n = major_complaints_since(subject, at - dt.timedelta(days=30))
+    return {"check": "no_major_complaint", "ok": n == 0, "detail": _("%(n)d major complaints in the last month.") % {"n": n}}
 
 
 def missing_for_submission(app: Application) -> list[dict[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from django.conf import settings
@@ -11,40 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chengxin.core.errors import ChengxinError
+from chengxin.core.progress import ProgressBar, isatty
 from chengxin.registry import importer
 
 PHASES = {"check": "checking ", "import": "importing"}
-
-
-class ProgressBar:
-    """A one-line bar on stderr, redrawn with \\r at most ten times a second."""
-
-    def __init__(self, stream: Any, width: int = 30) -> None:
-        self.stream = stream  # a management command's OutputWrapper
-        self.width = width
-        self.last = 0.0
-        self.phase = ""
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if phase == self.phase and done < total and now - self.last < 0.1:
-            return
-        if self.phase and phase != self.phase:
-            self._write("\n")
-        self.phase = phase
-        self.last = now
-        frac = done / total if total else 1.0
-        filled = int(self.width * frac)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self._write(f"\r{PHASES.get(phase, phase)} [{bar}] {frac:4.0%} {done}/{total}")
-
-    def _write(self, text: str) -> None:
-        self.stream.write(text, style_func=str, ending="")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.phase:
-            self._write("\n")
 
 
 class Command(BaseCommand):
@@ -85,8 +54,8 @@ class Command(BaseCommand):
 
         bar = None
         progress = opts.get("progress", "auto")
-        if progress == "always" or (progress == "auto" and _isatty(self.stderr) and size > 64 * 1024):
-            bar = ProgressBar(self.stderr)
+        if progress == "always" or (progress == "auto" and isatty(self.stderr) and size > 64 * 1024):
+            bar = ProgressBar(self.stderr, PHASES)
         try:
             result = importer.import_file(
                 actor=actor, filename=os.path.basename(path), data=data, mode=opts["mode"],
@@ -107,10 +76,3 @@ class Command(BaseCommand):
         if result.errors and result.mode == importer.ALL_OR_NOTHING:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(summary) if not result.errors else summary)
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
