@@ -223,3 +223,14 @@ def test_demo_complaints_reach_every_kind_of_outcome(demo):
     assert {"resolved", "resolved_mediation", "unanswered", "invalid", "answered_unconfirmed"} <= statuses
     member = User.objects.get(username="member")
     assert Complaint.objects.filter(subject__in=member.subjects.all()).exists()
+
+
+def test_demo_has_graded_subjects_and_a_ranking(demo):
+    from chengxin.credit.models import CreditRecord, Grade
+
+    assert demo["credit_records"] > 0 and demo["graded"] == Grade.objects.exclude(grade="").count() > 10
+    kinds = set(CreditRecord.objects.values_list("kind", flat=True))
+    assert {"award", "identity.verified", "site.verified", "membership.held", "certificate.issued",
+            "complaint.resolved", "complaint.unanswered", "blacklist.entry"} <= kinds
+    assert len(set(Grade.objects.exclude(grade="").values_list("grade", flat=True))) >= 3
+    assert Grade.objects.filter(tenure_days__gt=365).exists()  # registered over the past years

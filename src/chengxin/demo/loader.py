@@ -24,6 +24,8 @@ requests at the same time.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -36,7 +38,7 @@ from django.db import transaction
 
 from chengxin.accounts import services as accounts
 from chengxin.accounts.models import User
-from chengxin.core import pii
+from chengxin.core import clock, pii
 from chengxin.core.permissions import Role
 from chengxin.registry import ownership
 from chengxin.registry import services as registry
@@ -178,6 +180,8 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
     )
     _say(stdout, f"demo data: {len(specs)} subjects (seed {seed}) ...")
 
+    real_now = clock.now()
+    reg_rng = random.Random(seed)
     created: list[tuple[Any, list[tuple[Any, str | None]]]] = []
     counts: Counter[str] = Counter()
     with _static_ownership() as (resolver, fetcher):
@@ -185,7 +189,12 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
             with transaction.atomic():
                 for spec in specs[start:start + BATCH_SIZE]:
                     data = {k: v for k, v in spec.items() if k != "sites"}
-                    subject = registry.create_subject(actor=actor, data=data, reason=REASON)
+                    # registered some time in the last six years (tenure counts in grades and rankings)
+                    clock.freeze(real_now - dt.timedelta(days=reg_rng.randint(0, 6 * 365), minutes=reg_rng.randint(0, 1440)))
+                    try:
+                        subject = registry.create_subject(actor=actor, data=data, reason=REASON)
+                    finally:
+                        clock.freeze(None)
                     counts[subject.kind] += 1
                     sites = []
                     for site_spec in spec["sites"]:
@@ -221,6 +230,10 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
 
     _say(stdout, "demo complaints ...")
     counts["complaints"] = load_complaints(subjects=[s for s, _ in created], users=users)
+    from .credit import load as load_credit
+
+    _say(stdout, "demo credit records and grades ...")
+    counts["credit_records"], counts["graded"] = load_credit(subjects=[s for s, _ in created], users=users, actor=actor)
     seconds = time.monotonic() - started
     summary = {
         "subjects": len(created),
@@ -234,6 +247,8 @@ def load_demo(stdout: Any = None, *, subjects: int = 2400, seed: int = 2026) -> 
         "failed_checks": counts["failed_checks"],
         "members": counts["members"],
         "complaints": counts["complaints"],
+        "credit_records": counts["credit_records"],
+        "graded": counts["graded"],
         "accounts": account_report,
         "seconds": round(seconds, 1),
     }
