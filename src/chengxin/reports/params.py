@@ -90,7 +90,7 @@ class Scope:
         if self.city is not None:
             q &= Q(**{f"{prefix}city_id": self.city.code})
         if self.industry is not None:
-            q &= Q(**{f"{prefix}industry_id__startswith": self.industry.code})
+            q &= Q(**{f"{prefix}industry__code__startswith": self.industry.code})
         return q
 
     def as_dict(self) -> dict[str, Any]:
