@@ -461,7 +461,8 @@ def subject_result(subject: Subject, *, as_of: dt.date | None = None) -> engine.
     """The explanation: the same computation as the stored grade, for one subject."""
     policy = active_policy()
     scorer = engine.Scorer(policy, conduct_kinds(), as_of or today())
-    return next(iter(engine.compute(scorer, ids=[subject.pk])))
+    (result,) = list(engine.compute(scorer, ids=[subject.pk]))  # consumed: the cursor is closed
+    return result
 
 
 def explanation(subject: Subject, *, lang: str = "zh-hans") -> dict[str, Any]:
