@@ -15,10 +15,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 56
+# small enough that the text stays readable when a chart is scaled to a phone
+WIDTH, HEIGHT = 480, 270
+LEFT, RIGHT, TOP, BOTTOM = 44, 10, 14, 54
+MAX_X_LABELS = 6
 PALETTE = ("#b3261e", "#1f5fa8", "#1b6e3a", "#8a5a00", "#6a3d9a", "#5f5b66")
-FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+FONT = 'font-family="system-ui, sans-serif" font-size="13"'
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Series:
 
 
 def _num(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
+    return f"{v:.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
 
 
 def _fmt(v: float | int | None, unit: str = "") -> str:
@@ -38,15 +40,17 @@ def _fmt(v: float | int | None, unit: str = "") -> str:
     return f"{_num(v)}{unit}"
 
 
-def nice_max(value: float) -> float:
-    """A round upper bound for an axis (1, 2, 2.5 or 5 times a power of ten)."""
+def nice_max(value: float, *, whole: bool = False) -> float:
+    """A round upper bound for an axis of four equal steps (1, 1.5, 2, 2.5,
+    3, 4, 5, 6 or 8 times a power of ten); with `whole`, steps of at least 1."""
     if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * exp:
-            return float(step * exp)
-    return float(10 * exp)  # pragma: no cover
+        return 4.0 if whole else 1.0
+    rough = value / 4
+    exp = 10.0 ** math.floor(math.log10(rough))
+    step = next((m * exp for m in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) if rough <= m * exp + 1e-12), 10 * exp)
+    if whole:
+        step = max(1.0, float(math.ceil(step)))
+    return round(step * 4, 10)
 
 
 def _open(chart_id: str, title: str, desc: str) -> list[str]:
@@ -67,7 +71,7 @@ def _y_axis(top: float, unit: str) -> list[str]:
         v = top * i / 4
         y = HEIGHT - BOTTOM - plot_h * i / 4
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#ddd8e0"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5f5b66">{escape(_fmt(round(v, 1), unit))}</text>')
+        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#5f5b66">{escape(_fmt(round(v, 2), unit))}</text>')
     return out
 
 
@@ -79,12 +83,12 @@ def _legend(series: Sequence[Series]) -> list[str]:
         color = s.color or PALETTE[i % len(PALETTE)]
         out.append(f'<rect x="{x}" y="{HEIGHT - 16}" width="10" height="10" fill="{escape(color)}"/>')
         out.append(f'<text x="{x + 14}" y="{HEIGHT - 7}" fill="#1c1b1f">{escape(s.name)}</text>')
-        x += 24 + 8 * len(s.name) + (6 * sum(1 for ch in s.name if ord(ch) > 0x2E80))
+        x += 24 + 8 * len(s.name) + (5 * sum(1 for ch in s.name if ord(ch) > 0x2E80))
     return out
 
 
 def _x_labels(labels: Sequence[str], xs: Sequence[float]) -> list[str]:
-    every = max(1, math.ceil(len(labels) / 12))
+    every = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     out = []
     for i, (label, x) in enumerate(zip(labels, xs, strict=True)):
         if i % every == 0:
@@ -93,10 +97,10 @@ def _x_labels(labels: Sequence[str], xs: Sequence[float]) -> list[str]:
 
 
 def line_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], series: Sequence[Series], *,
-               y_max: float | None = None, unit: str = "", empty: str = "") -> SafeString:
-    """Lines over `labels` (months); a None value leaves a gap."""
+               y_max: float | None = None, unit: str = "", empty: str = "", whole: bool = False) -> SafeString:
+    """Lines over `labels` (months); a None value leaves a gap. `whole`: counts."""
     values = [v for s in series for v in s.values if v is not None]
-    top = y_max if y_max is not None else nice_max(max(values, default=0))
+    top = y_max if y_max is not None else nice_max(max(values, default=0), whole=whole)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n = len(labels)
     xs = [LEFT + (plot_w * (i + 0.5) / n) for i in range(n)] if n else []
@@ -137,7 +141,7 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], serie
               unit: str = "", empty: str = "") -> SafeString:
     """Bars per label, one per series side by side, the value above each."""
     values = [v for s in series for v in s.values if v is not None]
-    top = nice_max(max(values, default=0))
+    top = nice_max(max(values, default=0), whole=all(isinstance(v, int) for v in values))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     n, k = len(labels), max(1, len(series))
     slot = plot_w / n if n else plot_w
@@ -154,7 +158,8 @@ def bar_chart(chart_id: str, title: str, desc: str, labels: Sequence[str], serie
             yb = HEIGHT - BOTTOM - h
             out.append(f'<rect x="{x:.1f}" y="{yb:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{color}">'
                        f'<title>{escape(f"{labels[i]} · {s.name}: {_fmt(v, unit)}")}</title></rect>')
-            out.append(f'<text x="{x + bar / 2:.1f}" y="{yb - 4:.1f}" text-anchor="middle" fill="#1c1b1f">{escape(_fmt(v, unit))}</text>')
+            if any(values):
+                out.append(f'<text x="{x + bar / 2:.1f}" y="{yb - 4:.1f}" text-anchor="middle" fill="#1c1b1f">{escape(_fmt(v, unit))}</text>')
     out += _x_labels(labels, xs)
     if not any(values) and empty:
         out.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" text-anchor="middle" fill="#5f5b66">{escape(empty)}</text>')

@@ -38,38 +38,38 @@ def _choices(province: str) -> dict[str, Any]:
 
 
 def _charts(built: dict[str, Any]) -> list[dict[str, Any]]:
+    from chengxin.certs.models import CertificateLevel
+
     report, ms = built["report"], built["series"]["months"]
     labels = [m["month"] for m in ms]
-    out = [
-        {"id": "chart-index", "svg": charts.line_chart(
-            "chart-index", _("Integrity index by month"),
-            _("Integrity index from 0 to 100 for each month of the period; months without enough data have no point."),
-            labels, [charts.Series(_("Integrity index"), [m["index"] for m in ms])], y_max=100,
-            empty=_("No month has enough data for the index."))},
-        {"id": "chart-complaints", "svg": charts.line_chart(
-            "chart-complaints", _("Complaints per month"),
-            _("Valid complaints filed each month, and those against members."),
-            labels, [charts.Series(_("Complaints (valid)"), [m["complaints"] for m in ms]),
-                     charts.Series(_("Against members"), [m["against_members"] for m in ms], "#1f5fa8")])},
-    ]
+    out = []
+
+    def add(chart_id: str, title: str, draw: Any, *args: Any, **kw: Any) -> None:
+        out.append({"id": chart_id, "title": title, "svg": draw(chart_id, title, *args, **kw)})
+
+    add("chart-index", _("Integrity index by month"), charts.line_chart,
+        _("Integrity index from 0 to 100 for each month of the period; months without enough data have no point."),
+        labels, [charts.Series(_("Integrity index"), [m["index"] for m in ms])], y_max=100,
+        empty=_("No month has enough data for the index."))
+    add("chart-complaints", _("Complaints per month"), charts.line_chart,
+        _("Valid complaints filed each month, and those against members."),
+        labels, [charts.Series(_("Complaints (valid)"), [m["complaints"] for m in ms]),
+                 charts.Series(_("Against members"), [m["against_members"] for m in ms], "#1f5fa8")], whole=True)
     grades = report.get("grades")
     if grades is not None:
         dist = grades["distribution"]
-        out.append({"id": "chart-grades", "svg": charts.bar_chart(
-            "chart-grades", _("Credit grades at the end of the period"), _("Number of subjects at each credit grade."),
-            list(dist), [charts.Series(_("Subjects"), list(dist.values()), "#1b6e3a")], empty=_("No subject is graded."))})
+        add("chart-grades", _("Credit grades at the end of the period"), charts.bar_chart,
+            _("Number of subjects at each credit grade."),
+            list(dist), [charts.Series(_("Subjects"), list(dist.values()), "#1b6e3a")], empty=_("No subject is graded."))
     certs = report["certificates"]
-    from chengxin.certs.models import CertificateLevel
-
     names = {lv.code: lv.label for lv in CertificateLevel.objects.all()}
     codes = list(dict.fromkeys([*certs["issued"], *certs["live"]]))
-    out.append({"id": "chart-certificates", "svg": charts.bar_chart(
-        "chart-certificates", _("Certificates by level"),
+    add("chart-certificates", _("Certificates by level"), charts.bar_chart,
         _("Certificates issued in the period and certificates valid at its end, by level."),
         [names.get(c, c) for c in codes],
         [charts.Series(_("Issued"), [certs["issued"].get(c, 0) for c in codes], "#b3261e"),
          charts.Series(_("Valid at the end"), [certs["live"].get(c, 0) for c in codes], "#1f5fa8")],
-        empty=_("No certificates."))})
+        empty=_("No certificates."))
     return out
 
 
