@@ -98,6 +98,32 @@ def test_duplicate_is_shown_to_staff_and_rate_limit_refuses(shop: Any, complaina
     assert Complaint.objects.count() == 2
 
 
+def test_consumer_counts_windows(file_one: Any, shop: Any, complainant: Any, admin_user: Any, frozen_clock: Any, settings: Any) -> None:
+    """The counts behind the rate limits and checks (one plain SQL query):
+    windows of 1, 30 and 90 days up to now, open complaints against this
+    subject; other consumers, other subjects, closed complaints and complaints
+    dated after now (demo data) do not count."""
+    from tests.factories import make_subject
+
+    settings.CHENGXIN_COMPLAINT_MAX_PER_DAY = settings.CHENGXIN_COMPLAINT_MAX_PER_30_DAYS = 100
+    other_shop = make_subject(admin_user, name="另一家公司")
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    for days_ago, where in [(100, shop), (89, other_shop), (29, shop), (0.5, other_shop)]:
+        frozen_clock.set(start - dt.timedelta(days=days_ago))
+        file_one(subject=where.pk)
+    frozen_clock.set(start + dt.timedelta(days=1))
+    file_one()  # after "now": not counted
+    file_one(actor=make_user(Role.CONSUMER))  # another consumer
+    Complaint.objects.filter(filed_at=start - dt.timedelta(days=29)).update(status=Status.RESOLVED)
+    counts = complaint_filing._consumer_counts(complainant, shop, start)
+    assert counts == {"day": 1, "month": 2, "quarter": 3, "open_here": 2}  # open here: 100 days ago and tomorrow
+    assert complaint_filing._consumer_counts(complainant, other_shop, start)["open_here"] == 2
+    frozen_clock.set(start)
+    c = file_one()
+    assert [chk["ok"] for chk in c.checks] == [True, False, True]
+    assert "4 complaints by this consumer in 90 days" in c.checks[2]["detail"]
+
+
 def test_only_consumers_file(shop: Any, merchant: Any) -> None:
     with pytest.raises(PermissionDenied):
         complaint_filing.file_complaint(actor=merchant, data=filing(shop))

@@ -53,21 +53,27 @@ def test_a_kick_dropped_with_a_savepoint_is_registered_again(django_capture_on_c
     assert _kicks(callbacks) == 1
 
 
-@pytest.mark.django_db(transaction=True)  # real commits: the kick runs after each
 def test_no_second_delivery_task_while_one_waits(settings: Any) -> None:
+    import datetime as dt
+
     from django.tasks import task_backends
+    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
+
+    from chengxin.core.tasks import deliver_outbox
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     assert type(task_backends["default"]).__name__ == "DatabaseBackend"
-    outbox.queue_sms(to="13800000000", body="one")
-    with transaction.atomic():
-        outbox.queue_sms(to="13800000000", body="two")
-    # the first task has not started: it will read "two" as well
+    outbox._kick()  # what runs after a commit that queued messages
+    outbox._kick()  # the first task has not started: it will read these messages as well
     assert DBTaskResult.objects.count() == 1
     DBTaskResult.objects.update(status="RUNNING")  # the worker took it: it may have read the outbox already
-    outbox.queue_sms(to="13800000000", body="three")
+    outbox._kick()
     assert DBTaskResult.objects.filter(status="READY").count() == 1
+    DBTaskResult.objects.update(status="SUCCESSFUL")
+    deliver_outbox.using(run_after=timezone.now() + dt.timedelta(hours=1)).enqueue()  # waits, but not to start soon
+    outbox._kick()
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
 
 
 def test_delivery_goes_on_while_batches_are_full() -> None:

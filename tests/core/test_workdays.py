@@ -313,6 +313,10 @@ def test_one_reading_reads_each_year_once_and_only_within_the_block(db, django_a
     workdays.set_day(None, "2026-11-23", "holiday", "test")
     with django_assert_num_queries(1):  # outside the block: every call reads again
         assert not workdays.is_workday(D(2026, 11, 23))
+    with django_assert_num_queries(1), workdays.one_reading(around=at(2026, 12, 31, 23, 30, tz=dt.UTC)):
+        workdays.is_workday(D(2027, 1, 4))  # read at once: the year in China (2027), not 2026
+    with workdays.one_reading(around=at(2026, 11, 20)), django_assert_num_queries(0):
+        assert not workdays.is_workday(D(2026, 11, 23))
 
 
 # --------------------------------------------------------------------------

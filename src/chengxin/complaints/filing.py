@@ -11,8 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from chengxin.accounts.models import User
@@ -35,15 +34,29 @@ from .services import (
     response_deadline,
 )
 
+_COUNTS_SQL = f"""
+SELECT COUNT(CASE WHEN filed_at >= %s AND filed_at <= %s THEN 1 END),
+       COUNT(CASE WHEN filed_at >= %s AND filed_at <= %s THEN 1 END),
+       COUNT(CASE WHEN filed_at >= %s AND filed_at <= %s THEN 1 END),
+       COUNT(CASE WHEN subject_id = %s AND status IN ({", ".join(["%s"] * len(OPEN))}) THEN 1 END)
+FROM complaints_complaint WHERE complainant_id = %s
+"""  # noqa: S608 - placeholders only
+
 
 def _consumer_counts(user: User, subject: Subject, now: dt.datetime) -> dict[str, int]:
-    """How many complaints `user` filed in the last day, 30 and 90 days, and
-    how many of theirs against `subject` are open (one query)."""
-    def since(days: int) -> Count:
-        return Count("pk", filter=Q(filed_at__gte=now - dt.timedelta(days=days), filed_at__lte=now))
-
-    return Complaint.objects.filter(complainant=user).aggregate(
-        day=since(1), month=since(30), quarter=since(90), open_here=Count("pk", filter=Q(subject=subject, status__in=OPEN)))
+    """How many complaints `user` filed in the last day, 30 and 90 days (up
+    to `now`), and how many of theirs against `subject` are open. Plain SQL:
+    the ORM took ~2.5 ms to build this aggregate, the database ~0.05 ms to
+    run it (index on complainant, filed_at)."""
+    at = connection.ops.adapt_datetimefield_value  # as the ORM passes a DateTimeField's value
+    params: list[Any] = []
+    for days in (1, 30, 90):
+        params += [at(now - dt.timedelta(days=days)), at(now)]
+    params += [subject.pk, *(s.value for s in OPEN), user.pk]
+    with connection.cursor() as cur:
+        cur.execute(_COUNTS_SQL, params)
+        day, month, quarter, open_here = cur.fetchone()
+    return {"day": day, "month": month, "quarter": quarter, "open_here": open_here}
 
 
 def _rate_limit(counts: dict[str, int]) -> None:
@@ -164,10 +177,13 @@ def file_complaint(*, actor: User, data: dict[str, Any], files: list[tuple[str, 
     if len(files) > settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES:
         raise ValidationFailed(_("At most %(n)d files.") % {"n": settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_FILES}, field="files", code="too_many_files")
     checked = [(name, data_, uploads.check_upload(name, data_, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)) for name, data_ in files]
+    # Read before the write transaction (on SQLite it holds the database's
+    # write lock): the merchant's members and this year's staff calendar.
+    members = list(User.objects.filter(subjectaccess__subject=clean["subject"], is_active=True))
     for _attempt in range(5):
         try:
-            with transaction.atomic():
-                c = _create(actor, clean, checked, key)
+            with workdays.one_reading(around=clock.now()), transaction.atomic():
+                c = _create(actor, clean, checked, key, members)
             return c, True
         except IntegrityError:
             if key and (existing := _by_key(actor, key)):
@@ -177,31 +193,31 @@ def file_complaint(*, actor: User, data: dict[str, Any], files: list[tuple[str, 
 
 
 def _by_key(actor: User, key: str) -> Complaint | None:
-    """The complaint `actor` filed with this Idempotency-Key (unique per consumer)."""
-    try:
-        return Complaint.objects.get(complainant=actor, idempotency_key=key)
-    except Complaint.DoesNotExist:
-        return None
+    """The complaint `actor` filed with this Idempotency-Key (unique per
+    consumer). Looks for the id first: nearly every key is new, and building
+    a SELECT of all the complaint's columns cost more than running it."""
+    pk = Complaint.objects.filter(complainant=actor, idempotency_key=key).values_list("pk", flat=True).first()
+    return None if pk is None else Complaint.objects.get(pk=pk)
 
 
-def _create(actor: User, clean: dict[str, Any], files: list[tuple[str, bytes, str]], key: str | None) -> Complaint:
+def _create(actor: User, clean: dict[str, Any], files: list[tuple[str, bytes, str]], key: str | None,
+            members: list[User]) -> Complaint:
+    """Inside the transaction; `members`: the subject's active users (any role)."""
     now = clock.now()
     subject: Subject = clean["subject"]
     counts = _consumer_counts(actor, subject, now)
     _rate_limit(counts)
-    members = list(User.objects.filter(subjectaccess__subject=subject, is_active=True))
-    with workdays.one_reading():  # three deadlines, one reading of the staff calendar
-        c = Complaint(
-            number=_new_number(now), subject=subject, complainant=actor, category=clean["category"],
-            site=clean["site"], order_ref=clean["order_ref"], amount=clean["amount"], remedies=clean["remedies"],
-            title=clean["title"], description=clean["description"],
-            contact_name=actor.display_name or "", contact_phone=actor.phone or "", contact_email=actor.email or "",
-            consent_at=now, public_consent=clean["public_consent"], idempotency_key=key,
-            status=Status.AWAITING_RESPONSE, status_changed_at=now, filed_at=now,
-            confirm_due_at=workdays.add_working_days(now, settings.CHENGXIN_COMPLAINT_CONFIRM_WORKING_DAYS),
-            response_due_at=now, checks=_checks(actor, subject, counts, len(members)),
-        )
-        _set_response_due(c, response_deadline(subject, clean["category"], now), now)
+    c = Complaint(
+        number=_new_number(now), subject=subject, complainant=actor, category=clean["category"],
+        site=clean["site"], order_ref=clean["order_ref"], amount=clean["amount"], remedies=clean["remedies"],
+        title=clean["title"], description=clean["description"],
+        contact_name=actor.display_name or "", contact_phone=actor.phone or "", contact_email=actor.email or "",
+        consent_at=now, public_consent=clean["public_consent"], idempotency_key=key,
+        status=Status.AWAITING_RESPONSE, status_changed_at=now, filed_at=now,
+        confirm_due_at=workdays.add_working_days(now, settings.CHENGXIN_COMPLAINT_CONFIRM_WORKING_DAYS),
+        response_due_at=now, checks=_checks(actor, subject, counts, len(members)),
+    )
+    _set_response_due(c, response_deadline(subject, clean["category"], now), now)
     c.save(force_insert=True)
     _event(c, actor=actor, party=CONSUMER, kind="filed", to=c.status)
     for name, data, ctype in files:

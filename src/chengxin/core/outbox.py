@@ -82,19 +82,30 @@ def _kick_on_commit() -> None:
 
 def _delivery_waiting() -> bool:
     """Whether a delivery task is queued and not started yet (database task
-    backend only). It reads every message committed before it starts."""
-    from django.tasks import task_backends
+    backend only). It reads every message committed before it starts.
+    Plain SQL for what `DBTaskResult.objects.ready().filter(...).exists()`
+    asks: the ORM took ~1 ms to build it, the database ~0.05 ms to answer
+    (partial index on the ready tasks)."""
+    from django.db import connection
+    from django.tasks import TaskResultStatus, task_backends
+    from django.utils import timezone
     from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     from .tasks import deliver_outbox
 
     backend = task_backends[deliver_outbox.backend]
     if not isinstance(backend, DatabaseBackend):
         return False
-    return DBTaskResult.objects.ready().filter(
-        task_path=deliver_outbox.module_path, queue_name=deliver_outbox.queue_name, backend_name=backend.alias,
-    ).exists()
+    at = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT 1 FROM {DBTaskResult._meta.db_table} WHERE status = %s AND task_path = %s"  # noqa: S608 - placeholders only
+            " AND queue_name = %s AND backend_name = %s AND (run_after = %s OR run_after <= %s)",
+            [TaskResultStatus.READY.value, deliver_outbox.module_path, deliver_outbox.queue_name, backend.alias,
+             at(get_date_max()), at(timezone.now())],  # the clock django_tasks_db runs tasks by
+        )
+        return cur.fetchone() is not None
 
 
 def _kick() -> None:

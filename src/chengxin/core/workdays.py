@@ -180,18 +180,24 @@ _reading: ContextVar[_StaffView | None] = ContextVar("workdays_reading", default
 
 
 @contextmanager
-def one_reading() -> Iterator[None]:
+def one_reading(*, around: dt.datetime | None = None) -> Iterator[None]:
     """Within the block, the working-day questions share one reading of the
     staff table (each calendar year is read once, on first use): for several
-    deadlines computed together. Nested blocks share the outer reading."""
-    if _reading.get() is not None:
-        yield
-        return
-    token = _reading.set(_StaffView())
+    deadlines computed together. With `around`, that moment's year (in
+    China) is read at once, e.g. before a write transaction takes its lock.
+    Nested blocks share the outer reading."""
+    reading = _reading.get()
+    token = None
+    if reading is None:
+        reading = _StaffView()
+        token = _reading.set(reading)
     try:
+        if around is not None:
+            reading.year(local_date(around).year)
         yield
     finally:
-        _reading.reset(token)
+        if token is not None:
+            _reading.reset(token)
 
 
 def _staff() -> _StaffView:
