@@ -110,8 +110,8 @@ def live_ranking(
     departed and not blacklisted, best grade first, then score, then evidence."""
     f = rankings.clean_filters(province, city, industry)
     policy = services.active_policy()
-    result = paginate(rankings.live(f, policy=policy), page=page, page_size=page_size)
-    result["items"] = rankings.page_rows(result["items"], (result["page"] - 1) * result["page_size"])
+    result = paginate(rankings.ranked_ids(f, policy=policy), page=page, page_size=page_size)
+    result["items"] = rankings.page_rows(rankings.load(result["items"]), (result["page"] - 1) * result["page_size"])
     result.update(policy_version=policy.version, as_of=services.today(), criteria=rankings.criteria(policy),
                   filters=f.codes())
     return result

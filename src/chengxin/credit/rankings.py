@@ -126,8 +126,26 @@ def live(filters: Filters | None = None, *, policy: Policy | None = None) -> Que
         qs = qs.filter(subject__industry=filters.industry)
     rank = Case(*(When(grade=g, then=Value(i)) for i, (g, _low) in enumerate(policy.grades)),
                 default=Value(len(policy.grades)), output_field=IntegerField())
-    return (qs.select_related("subject__province", "subject__city", "subject__industry")
-            .annotate(grade_rank=rank).order_by("grade_rank", "-score", "-evidence", "subject_id"))
+    return qs.annotate(grade_rank=rank).order_by("grade_rank", "-score", "-evidence", "subject_id")
+
+
+def ranked_ids(filters: Filters | None = None, *, policy: Policy | None = None) -> QuerySet[Grade, int]:
+    """The subject ids of the live ranking, in order: what is counted and
+    paged (sorting narrow rows; a deep page of 100,000 subjects would otherwise
+    sort whole subject rows), before `load` reads the rows of one page."""
+    return live(filters, policy=policy).values_list("subject_id", flat=True)
+
+
+_ROW_FIELDS = ("subject_id", "grade", "score", "evidence", "subject__name", "subject__kind", "subject__province",
+               "subject__city", "subject__industry",
+               *(f"subject__{place}__{col}" for place in ("province", "city", "industry") for col in ("name", "name_en")))
+
+
+def load(subject_ids: list[int]) -> list[Grade]:
+    """The grades (with subject, region and industry) of these subjects, in this order."""
+    by_id = {g.subject_id: g for g in Grade.objects.filter(subject_id__in=subject_ids)
+             .select_related("subject__province", "subject__city", "subject__industry").only(*_ROW_FIELDS)}
+    return [by_id[i] for i in subject_ids if i in by_id]
 
 
 def row(g: Grade, rank: int) -> dict[str, Any]:
@@ -180,7 +198,7 @@ def publish(*, actor: Any, filters: dict[str, Any], title: Any) -> RankingEditio
     f = clean_filters(filters.get("province", ""), filters.get("city", ""), filters.get("industry", ""))
     clean = clean_title(title)
     policy = services.active_policy()
-    rows = [row(g, i + 1) for i, g in enumerate(live(f, policy=policy)[: policy.ranking_size])]
+    rows = [row(g, i + 1) for i, g in enumerate(load(list(ranked_ids(f, policy=policy)[: policy.ranking_size])))]
     if not rows:
         raise ValidationFailed(_("No subject meets the ranking's thresholds here: there is nothing to publish."),
                                field="rows", code="empty_ranking")

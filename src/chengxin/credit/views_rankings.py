@@ -58,8 +58,8 @@ def live(request: HttpRequest) -> HttpResponse:
         f, error = None, exc
     page = rows = None
     if f is not None:
-        page = Paginator(rankings.live(f, policy=policy), PER_PAGE).get_page(request.GET.get("page") or 1)
-        rows = rankings.page_rows(list(page.object_list), (page.number - 1) * PER_PAGE)
+        page = Paginator(rankings.ranked_ids(f, policy=policy), PER_PAGE).get_page(request.GET.get("page") or 1)
+        rows = rankings.page_rows(rankings.load(list(page.object_list)), (page.number - 1) * PER_PAGE)
     selected = f.codes() if f is not None else {k: raw[k].strip()[:20] for k in FILTER_KEYS}
     can_publish = has_perm(request.user, "credit.publish") and f is not None and bool(rows)
     return render(request, "credit/rankings.html", {
