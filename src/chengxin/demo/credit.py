@@ -34,32 +34,35 @@ def load(*, subjects: list[Any], users: dict[str, Any], actor: Any, seed: int = 
 
     pool = list(subjects)
     rng.shuffle(pool)
-    for s in pool[:60]:
+    # shares of the subjects (2,400 in the default demo: 60 awards, 48 penalties, ...)
+    sizes = [max(1, round(len(pool) * f)) for f in (0.025, 0.02, 0.0125, 0.0025, 0.004, 0.004)]
+    cut = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+    for s in pool[cut[0]:cut[1]]:
         services.enter_record(actor=reviewer, subject=s, data={
             "kind": "award", "summary": rng.choice(AWARDS), "evidence": f"协会文件〔{today.year - rng.randint(0, 2)}〕{rng.randint(1, 40)}号",
             "occurred_on": day(1000)})
         n += 1
-    for s in pool[60:110]:
+    for s in pool[cut[1]:cut[2]]:
         kind, text, authority = rng.choice(PENALTIES)
         services.enter_record(actor=reviewer, subject=s, data={
             "kind": kind, "summary": text, "evidence": f"{s.province.name}{authority}行政处罚决定书 第{rng.randint(100, 999)}号",
             "occurred_on": day(80 if kind == "penalty.minor" else 900), "source": "authority",
             "source_name": f"{s.province.name}{authority}"})
         n += 1
-    for s in pool[110:140]:
+    for s in pool[cut[2]:cut[3]]:
         services.enter_record(actor=reviewer, subject=s, data={
             "kind": "platform.violation", "summary": rng.choice(VIOLATIONS), "evidence": f"平台工单 {rng.randint(10000, 99999)}",
             "occurred_on": day(700), "source": "member_platform", "source_name": "示范电商平台"})
         n += 1
-    for s in pool[140:146]:
+    for s in pool[cut[3]:cut[4]]:
         services.enter_record(actor=reviewer, subject=s, data={
             "kind": "warning.fraud", "summary": rng.choice(WARNINGS), "evidence": f"预警 {rng.randint(100, 999)}",
             "occurred_on": day(300)})
         n += 1
-    for s in pool[146:156]:
+    for s in pool[cut[4]:cut[5]]:
         lists.add_entry(actor=actor, subject=s, kind="redlist", reason="连续三年无有效投诉，诚信经营示范", legal_basis="协会诚信红名单管理办法")
         n += 1
-    for s in [x for x in pool[156:170] if x.pk not in protected][:5]:
+    for s in [x for x in pool[cut[5]:] if x.pk not in protected][:sizes[5]]:
         lists.add_entry(actor=actor, subject=s, kind="blacklist", reason="售假且拒不整改", legal_basis="协会章程第十二条")
         n += 1
     services.recompute()
