@@ -19,7 +19,7 @@ from chengxin.credit.policy import default_text
 from chengxin.ledger.models import AuditEntry
 from chengxin.lists import services as lists
 from chengxin.registry import services as registry
-from tests.factories import make_id_number, make_subject, make_user
+from tests.factories import make_id_number, make_subject
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +187,7 @@ def test_filters_by_province_city_and_industry(admin_user: Any) -> None:
 def test_bad_filters_are_refused_with_the_field(filters: dict[str, str], field: str, code: str) -> None:
     with pytest.raises(ValidationFailed) as e:
         rankings.clean_filters(**filters)
-    assert (e.value.field, e.value.code) == (field, code)
+    assert (e.value.field, e.value.code, e.value.status) == (field, code, 400)
 
 
 # --- publishing -----------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def test_bad_publication_changes_nothing(admin_user: Any, reviewer: Any, filters
     audit_before = AuditEntry.objects.count()
     with pytest.raises(ValidationFailed) as e:
         rankings.publish(actor=reviewer, filters=filters, title=title)
-    assert (e.value.field, e.value.code) == (field, code)
+    assert (e.value.field, e.value.code, e.value.status) == (field, code, 422)
     assert not RankingEdition.objects.exists() and AuditEntry.objects.count() == audit_before
 
 
@@ -341,8 +341,13 @@ def test_api_live_ranking_is_public_and_paginated(client: Any, admin_user: Any) 
 ])
 def test_api_bad_filters_answer_with_the_field(client: Any, db: Any, query: dict[str, Any], field: str) -> None:
     r = client.get("/api/v1/rankings", query)
-    assert r.status_code == 422  # ValidationFailed, as everywhere in the API
+    assert r.status_code == 400  # a malformed query, as for reports
     assert r.json()["field"] == field
+
+
+def test_api_bad_page_of_editions_answers_400(client: Any, db: Any) -> None:
+    r = client.get("/api/v1/rankings/editions", {"page_size": 0})
+    assert r.status_code == 400 and r.json()["field"] == "page_size"
 
 
 def test_api_publish_and_read_editions(client: Any, admin_user: Any, reviewer: Any, consumer: Any) -> None:
@@ -410,9 +415,10 @@ def test_bad_filters_on_the_page_say_what_is_wrong(client: Any, db: Any) -> None
     for query in ({"province": "999999"}, {"province": "110000", "city": "330100"}, {"industry": "<x>"},
                   {"page": "abc"}, {"page": "99999999999999999999"}):
         r = client.get("/rankings/", query)
-        assert r.status_code in (200, 422), (query, r.status_code)
+        assert r.status_code in (200, 400), (query, r.status_code)
     r = client.get("/rankings/", {"province": "110000", "city": "330100"})
-    assert r.status_code == 422 and 'data-field="city"' in r.content.decode()
+    assert r.status_code == 400 and 'data-field="city"' in r.content.decode()
+    assert 'id="ranking-filters"' in r.content.decode()  # the form is still there to correct the choice
 
 
 def test_consumer_cannot_publish_from_the_page(login: Any, admin_user: Any, consumer: Any) -> None:
@@ -457,7 +463,7 @@ def test_staff_form_needs_a_user_with_the_permission(client: Any, db: Any) -> No
     assert r.status_code == 302 and "/accounts/login/" in r["Location"]
 
 
-def test_editions_page_for_a_mediator_has_no_publish_form(login: Any, admin_user: Any) -> None:
+def test_editions_page_for_a_mediator_has_no_publish_form(login: Any, admin_user: Any, mediator: Any) -> None:
     graded(admin_user, "AA", 85.0)
-    client = login(make_user("mediator"))
+    client = login(mediator)
     assert 'id="publish-form"' not in client.get("/rankings/").content.decode()

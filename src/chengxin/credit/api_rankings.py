@@ -7,9 +7,10 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 
 from chengxin.core.api import ERROR_RESPONSES, Access, Page, paginate
+from chengxin.core.errors import ValidationFailed
 
 from . import rankings, services
 from .models import RankingEdition
@@ -96,21 +97,32 @@ def _edition(e: RankingEdition) -> dict[str, Any]:
             "rows": e.rows}
 
 
+def _paginate(qs: Any, page: int, page_size: int) -> dict[str, Any]:
+    """The API's pagination; a bad page is a bad query (400), like a bad filter."""
+    try:
+        return paginate(qs, page=page, page_size=page_size)
+    except ValidationFailed as exc:
+        raise rankings.BadRankingQuery(exc.message, field=exc.field, code=exc.code) from None
+
+
 @router.get("/rankings", response={200: RankingOut, **ERROR_RESPONSES}, auth=Access("public"),
             summary="The live ranking (诚信企业榜), by province, city and industry")
 def live_ranking(
     request: HttpRequest,
-    province: str = Query("", max_length=20),
-    city: str = Query("", max_length=20),
-    industry: str = Query("", max_length=20),
+    province: str = "",
+    city: str = "",
+    industry: str = "",
     page: int = 1,
     page_size: int = 20,
 ) -> dict[str, Any]:
     """Subjects with a grade, enough evidence and tenure (see `criteria`), not
-    departed and not blacklisted, best grade first, then score, then evidence."""
+    departed and not blacklisted, best grade first, then score, then evidence.
+    `province` and `city` are GB/T 2260 codes (the city must lie in the
+    province; a city alone implies its province), `industry` an industry code.
+    A bad filter or page answers 400 with the `field` concerned."""
     f = rankings.clean_filters(province, city, industry)
     policy = services.active_policy()
-    result = paginate(rankings.ranked_ids(f, policy=policy), page=page, page_size=page_size)
+    result = _paginate(rankings.ranked_ids(f, policy=policy), page, page_size)
     result["items"] = rankings.page_rows(rankings.load(result["items"]), (result["page"] - 1) * result["page_size"])
     result.update(policy_version=policy.version, as_of=services.today(), criteria=rankings.criteria(policy),
                   filters=f.codes())
@@ -120,7 +132,7 @@ def live_ranking(
 @router.get("/rankings/editions", response={200: Page[EditionSummaryOut], **ERROR_RESPONSES}, auth=Access("public"),
             summary="Published ranking editions, newest first")
 def list_editions(request: HttpRequest, page: int = 1, page_size: int = 20) -> dict[str, Any]:
-    result = paginate(rankings.editions(), page=page, page_size=page_size)
+    result = _paginate(rankings.editions(), page, page_size)
     result["items"] = [_summary(e) for e in result["items"]]
     return result
 

@@ -44,6 +44,14 @@ ROW_KEYS = ("rank", "subject_id", "name", "grade", "score", "evidence")
 
 # --- filters ----------------------------------------------------------------------------
 
+class BadRankingQuery(ValidationFailed):
+    """A malformed ranking query (filters, page): HTTP 400, as for reports.
+    Nothing was submitted to change; a bad publication is a plain
+    ValidationFailed (422)."""
+
+    status = 400
+
+
 @dataclass(frozen=True)
 class Filters:
     """A checked choice of province, city and industry (each may be empty)."""
@@ -63,34 +71,36 @@ class Filters:
         return self.province is None and self.city is None and self.industry is None
 
 
-def _code(value: Any, field: str) -> str:
+def _code(value: Any, field: str, error: type[ValidationFailed]) -> str:
     text = str(value or "").strip()
     if len(text) > 20 or _UNSAFE.search(text):
-        raise ValidationFailed(_("This is not a valid code."), field=field, code="invalid_code")
+        raise error(_("This is not a valid code."), field=field, code="invalid_code")
     return text
 
 
-def clean_filters(province: Any = "", city: Any = "", industry: Any = "") -> Filters:
+def clean_filters(province: Any = "", city: Any = "", industry: Any = "", *,
+                  error: type[ValidationFailed] = BadRankingQuery) -> Filters:
     """Region codes (GB/T 2260) and an industry code; a city alone implies its
-    province. Unknown codes and a city outside the province are refused."""
-    p_code, c_code, i_code = _code(province, "province"), _code(city, "city"), _code(industry, "industry")
+    province. Unknown codes and a city outside the province are refused with
+    `error` (a ValidationFailed naming the field)."""
+    p_code, c_code = _code(province, "province", error), _code(city, "city", error)
+    i_code = _code(industry, "industry", error)
     p = c = ind = None
     if p_code:
         p = Region.objects.filter(code=p_code, level="province").first()
         if p is None:
-            raise ValidationFailed(_("Unknown province."), field="province", code="unknown_region")
+            raise error(_("Unknown province."), field="province", code="unknown_region")
     if c_code:
         c = Region.objects.select_related("parent").filter(code=c_code, level="city").first()
         if c is None:
-            raise ValidationFailed(_("Unknown city."), field="city", code="unknown_region")
+            raise error(_("Unknown city."), field="city", code="unknown_region")
         if p is not None and c.parent_id != p.code:
-            raise ValidationFailed(_("This city is not in the chosen province."), field="city",
-                                   code="city_not_in_province")
+            raise error(_("This city is not in the chosen province."), field="city", code="city_not_in_province")
         p = p or c.parent
     if i_code:
         ind = Industry.objects.filter(code=i_code).first()
         if ind is None:
-            raise ValidationFailed(_("Unknown industry."), field="industry", code="unknown_industry")
+            raise error(_("Unknown industry."), field="industry", code="unknown_industry")
     return Filters(province=p, city=c, industry=ind)
 
 
@@ -195,7 +205,8 @@ def publish(*, actor: Any, filters: dict[str, Any], title: Any) -> RankingEditio
     """Publish a dated edition of the live ranking for these filters
     (province, city, industry codes): its first `ranking_size` rows, copied."""
     check(actor, "credit.publish")
-    f = clean_filters(filters.get("province", ""), filters.get("city", ""), filters.get("industry", ""))
+    f = clean_filters(filters.get("province", ""), filters.get("city", ""), filters.get("industry", ""),
+                      error=ValidationFailed)
     clean = clean_title(title)
     policy = services.active_policy()
     rows = [row(g, i + 1) for i, g in enumerate(load(list(ranked_ids(f, policy=policy)[: policy.ranking_size])))]
