@@ -172,6 +172,10 @@ def test_filters_by_province_city_and_industry(admin_user: Any) -> None:
     assert ids(rankings.live(f(industry="F5292"))) == [bj.pk, hz.pk, nb.pk]
     assert ids(rankings.live(f("330000", "330100", "I64"))) == [hz_other.pk]
     assert ids(rankings.live(f("440000"))) == []
+    retail = graded(admin_user, "B", 70.0, **HANGZHOU, industry="F52")
+    # an industry includes those under it: retail (F52) includes internet retail (F5292)
+    assert ids(rankings.live(f("330000", industry="F52"))) == [hz.pk, nb.pk, retail.pk]
+    assert ids(rankings.live(f("330000", industry="F5292"))) == [hz.pk, nb.pk]
 
 
 @pytest.mark.parametrize(("filters", "field", "code"), [

@@ -118,7 +118,8 @@ def live_ranking(
     """Subjects with a grade, enough evidence and tenure (see `criteria`), not
     departed and not blacklisted, best grade first, then score, then evidence.
     `province` and `city` are GB/T 2260 codes (the city must lie in the
-    province; a city alone implies its province), `industry` an industry code.
+    province; a city alone implies its province), `industry` an industry code
+    (with the industries under it: F52 includes F5292).
     A bad filter or page answers 400 with the `field` concerned."""
     f = rankings.clean_filters(province, city, industry)
     policy = services.active_policy()

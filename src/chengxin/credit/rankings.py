@@ -59,6 +59,7 @@ class Filters:
     province: Region | None = None
     city: Region | None = None
     industry: Industry | None = None
+    industry_codes: tuple[str, ...] = ()  # the industry and those under it (F52 includes F5292)
 
     def codes(self) -> dict[str, str]:
         return {"province": self.province.code if self.province else "", "city": self.city.code if self.city else "",
@@ -80,8 +81,8 @@ def _code(value: Any, field: str, error: type[ValidationFailed]) -> str:
 
 def clean_filters(province: Any = "", city: Any = "", industry: Any = "", *,
                   error: type[ValidationFailed] = BadRankingQuery) -> Filters:
-    """Region codes (GB/T 2260) and an industry code; a city alone implies its
-    province. Unknown codes and a city outside the province are refused with
+    """Region codes (GB/T 2260) and an industry code (which includes the
+    industries under it); a city alone implies its province. Unknown codes and a city outside the province are refused with
     `error` (a ValidationFailed naming the field)."""
     p_code, c_code = _code(province, "province", error), _code(city, "city", error)
     i_code = _code(industry, "industry", error)
@@ -101,7 +102,8 @@ def clean_filters(province: Any = "", city: Any = "", industry: Any = "", *,
         ind = Industry.objects.filter(code=i_code).first()
         if ind is None:
             raise error(_("Unknown industry."), field="industry", code="unknown_industry")
-    return Filters(province=p, city=c, industry=ind)
+    codes = tuple(Industry.objects.filter(code__startswith=ind.code).values_list("code", flat=True)) if ind else ()
+    return Filters(province=p, city=c, industry=ind, industry_codes=codes)
 
 
 # --- the live ranking -----------------------------------------------------------------------
@@ -133,7 +135,7 @@ def live(filters: Filters | None = None, *, policy: Policy | None = None) -> Que
     if filters.city is not None:
         qs = qs.filter(subject__city=filters.city)
     if filters.industry is not None:
-        qs = qs.filter(subject__industry=filters.industry)
+        qs = qs.filter(subject__industry_id__in=filters.industry_codes or (filters.industry.code,))
     rank = Case(*(When(grade=g, then=Value(i)) for i, (g, _low) in enumerate(policy.grades)),
                 default=Value(len(policy.grades)), output_field=IntegerField())
     return qs.annotate(grade_rank=rank).order_by("grade_rank", "-score", "-evidence", "subject_id")
