@@ -59,6 +59,16 @@ def _english() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Reports are cached under a stamp of the data; start each test empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def client(client: Any) -> Any:
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"

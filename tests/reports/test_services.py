@@ -218,3 +218,13 @@ def test_presets(now: Any) -> None:
     assert params.parse_period("2026-02-01", "2026-02-28", preset="this_year").start == dt.date(2026, 2, 1)
     assert params.parse_period().preset == "last_12_months"
     assert [v for v, _label in params.preset_choices(on=today)][3:6] == ["2026-Q1", "2025-Q4", "2025-Q3"]
+
+
+def test_cached_report_follows_the_data(dataset: Any, django_assert_max_num_queries: Any) -> None:
+    from tests.reports.conftest import complaint
+
+    first = services.report(**Q1)
+    with django_assert_max_num_queries(8):  # the stamp (and the period's regions) only
+        assert services.report(**Q1) == first
+    complaint(dataset["s1"], dataset["consumer"], "2026-03-12", "2026-03-26", "awaiting_response", "quality")
+    assert services.report(**Q1)["complaints"]["filed"] == first["complaints"]["filed"] + 1

@@ -80,6 +80,7 @@ class Scope:
     province: Region | None = None
     city: Region | None = None
     industry: Industry | None = None
+    industry_codes: tuple[str, ...] = ()  # the industry and those under it
 
     def q(self, prefix: str = "subject__") -> Q:
         """Filter on the subject (through `prefix`) for this scope. Industry
@@ -90,7 +91,7 @@ class Scope:
         if self.city is not None:
             q &= Q(**{f"{prefix}city_id": self.city.code})
         if self.industry is not None:
-            q &= Q(**{f"{prefix}industry__code__startswith": self.industry.code})
+            q &= Q(**{f"{prefix}industry_id__in": self.industry_codes or (self.industry.code,)})
         return q
 
     def as_dict(self) -> dict[str, Any]:
@@ -215,7 +216,8 @@ def parse_scope(province: Any = None, city: Any = None, industry: Any = None) ->
         ind = Industry.objects.filter(code=i_code[:10]).first() if len(i_code) <= 10 else None
         if ind is None:
             raise BadReportQuery(_("Unknown industry “%(c)s”.") % {"c": i_code[:_MAX_INPUT]}, field="industry", code="unknown_industry")
-    return Scope(province=p, city=c, industry=ind)
+    codes = tuple(Industry.objects.filter(code__startswith=ind.code).values_list("code", flat=True)) if ind else ()
+    return Scope(province=p, city=c, industry=ind, industry_codes=codes)
 
 
 def parse(params: Any) -> tuple[Period, Scope]:

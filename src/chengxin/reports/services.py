@@ -48,6 +48,8 @@ period is the mean of its months' indices that are not null.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -57,12 +59,12 @@ from django.apps import apps
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
     DateTimeField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -70,7 +72,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Least, RowNumber, TruncMonth
+from django.db.models.functions import Coalesce, Least, RowNumber
 
 from chengxin.certs.models import Certificate, CertificateLevel, CertStatus
 from chengxin.complaints.models import COUNTED, OPEN, Category, Complaint, Survey
@@ -83,6 +85,7 @@ from chengxin.membership.models import Status as MS
 from chengxin.registry.models import Subject, SubjectStatus
 
 from .params import Period, Scope, local_midnight, parse_period, parse_scope
+from .sql import LocalMonth, Seconds
 
 # --- the integrity index: every constant of its definition ------------------------
 INDEX_WEIGHTS: dict[str, float] = {"response": 0.30, "resolution": 0.30, "grades": 0.20, "complaints": 0.20}
@@ -163,12 +166,15 @@ def _grade_history(scope: Scope) -> QuerySet[Any]:
     return GradeChange.objects.filter(scope.q())
 
 
-def _net(plus: Any, minus: Any) -> Counter[str]:
-    out: Counter[str] = Counter()
-    for row in plus:
-        out[row["grade"]] += row["n"]
-    for row in minus:
-        out[row["previous"]] -= row["n"]
+def _moves(rows: Any) -> dict[str, Counter[str]]:
+    """Rows of (`_m`, grade, previous, n) as the net change of subjects per
+    grade in each `_m`: a history row moves one subject from `previous` to
+    `grade`."""
+    out: dict[str, Counter[str]] = {}
+    for r in rows:
+        net = out.setdefault(r["_m"], Counter())
+        net[r["grade"]] += r["n"]
+        net[r["previous"]] -= r["n"]
     return out
 
 
@@ -182,8 +188,9 @@ def grades_at(scope: Scope, at: dt.datetime | None) -> Counter[str] | None:
 
         rows = Grade.objects.filter(scope.q()).exclude(grade="").values("grade").annotate(n=Count("pk"))
         return Counter({r["grade"]: r["n"] for r in rows})
-    hist = _grade_history(scope).filter(at__lt=at)
-    net = _net(hist.values("grade").annotate(n=Count("pk")), hist.values("previous").annotate(n=Count("pk")))
+    rows = (_grade_history(scope).filter(at__lt=at).annotate(_m=Value("")).values("_m", "grade", "previous")
+            .annotate(n=Count("pk")).order_by())
+    net = _moves(rows).get("", Counter())
     return Counter({g: n for g, n in net.items() if g and n > 0})
 
 
@@ -289,19 +296,18 @@ def median_response_hours(qs: QuerySet[Complaint], *, by_month: bool = False) ->
     `qs`, in hours, 1 decimal (as reputation computes it). The database
     numbers the rows (per month with `by_month`) and returns only the one or
     two middle ones. With `by_month`: {month: hours}."""
-    qs = qs.filter(status__in=COUNTED, answered_at__isnull=False).annotate(
-        _rt=ExpressionWrapper(F("answered_at") - F("filed_at"), output_field=DurationField()))
+    qs = qs.filter(status__in=COUNTED, answered_at__isnull=False).annotate(_rt=Seconds("answered_at", "filed_at"))
     partition = []
     if by_month:
-        qs = qs.annotate(_m=TruncMonth("filed_at", tzinfo=workdays.CALENDAR_TZ))
+        qs = qs.annotate(_m=LocalMonth("filed_at"))
         partition = [F("_m")]
     rows = qs.annotate(
         _rn=Window(RowNumber(), partition_by=partition or None, order_by=[F("_rt").asc(), F("pk").asc()]),
         _n=Window(Count("pk"), partition_by=partition or None),
     ).filter(Q(_rn=(F("_n") + 1) / 2) | Q(_rn=(F("_n") + 2) / 2)).values_list("_m" if by_month else "_n", "_rt")
     middle: dict[str, list[float]] = {}
-    for key, rt in rows:
-        middle.setdefault(_month_key(key) if by_month else "", []).append(rt.total_seconds() / 3600)
+    for key, secs in rows:
+        middle.setdefault(key if by_month else "", []).append(round(float(secs), 3) / 3600)
     medians = {k: round(statistics.median(v), 1) for k, v in middle.items()}
     return medians if by_month else medians.get("")
 
@@ -320,24 +326,8 @@ def _level_counts(qs: QuerySet[Certificate], levels: list[str]) -> dict[str, int
     return {code: got.get(code, 0) for code in levels + sorted(set(got) - set(levels))}
 
 
-def _month_key(moment: Any) -> str:
-    if isinstance(moment, str):  # SQLite may hand back text for an expression
-        moment = dt.datetime.fromisoformat(moment)
-    if isinstance(moment, dt.datetime):
-        moment = workdays.local_date(moment) if moment.tzinfo else moment.date()
-    return f"{moment.year:04d}-{moment.month:02d}"
-
-
 def _by_month(qs: QuerySet[Any], field: str, **aggregates: Any) -> dict[str, dict[str, Any]]:
-    rows = (qs.annotate(_m=TruncMonth(field, tzinfo=workdays.CALENDAR_TZ, output_field=DateTimeField()))
-            .values("_m").annotate(**aggregates).order_by())
-    out: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        key = _month_key(r.pop("_m"))
-        if key in out:  # the same month twice (should not happen): add up
-            r = {k: out[key][k] + v for k, v in r.items()}
-        out[key] = r
-    return out
+    return {r.pop("_m"): r for r in qs.annotate(_m=LocalMonth(field)).values("_m").annotate(**aggregates).order_by()}
 
 
 @dataclass(frozen=True)
@@ -384,10 +374,15 @@ def figures(period: Period, scope: Scope) -> dict[str, Any]:
     live = _level_counts(certificate_spans(certs).filter(in_force_at(as_of)), levels)
     # complaints
     qs = _complaints(scope, a, b)
-    agg = qs.aggregate(**_complaint_aggregates(now))
-    by_status = {r["status"]: r["n"] for r in qs.values("status").annotate(n=Count("pk")).order_by()}
-    by_cat = {r["category"]: r["n"] for r in qs.filter(status__in=COUNTED).values("category").annotate(n=Count("pk")).order_by()}
     categories = list(Category.objects.values_list("code", flat=True))
+    # one pass: the figures, the count per status and per category (both short lists)
+    agg = qs.aggregate(
+        **_complaint_aggregates(now),
+        **{f"status:{st.value}": Count("pk", filter=Q(status=st.value)) for st in CS},
+        **{f"category:{i}": Count("pk", filter=Q(status__in=COUNTED, category_id=code)) for i, code in enumerate(categories)},
+    )
+    by_status = {st.value: agg[f"status:{st.value}"] for st in CS}
+    by_cat = {code: agg[f"category:{i}"] for i, code in enumerate(categories)}
     survey = Survey.objects.filter(complaint__in=qs.filter(status__in=COUNTED)).aggregate(avg=Avg("rating"), n=Count("pk"))
     member_count = members["active"]
     per_100 = round(100 * agg["against_members"] / member_count, 2) if member_count else None
@@ -399,8 +394,8 @@ def figures(period: Period, scope: Scope) -> dict[str, Any]:
         **_complaint_figures(agg),
         "median_response_hours": median_response_hours(qs) if agg["answered"] else None,
         "against_members": agg["against_members"], "against_members_per_100_members": per_100,
-        "by_category": {c: by_cat.get(c, 0) for c in categories + sorted(set(by_cat) - set(categories))},
-        "by_outcome": {s.value: by_status.get(s.value, 0) for s in CS},
+        "by_category": by_cat,
+        "by_outcome": by_status,
     }
     mediation = {"started": agg["mediation_started"], "settled": by_status.get(CS.RESOLVED_MEDIATION, 0),
                  "failed": agg["mediation_failed"], "ongoing": by_status.get(CS.IN_MEDIATION, 0)}
@@ -479,18 +474,12 @@ def _grades_by_month(scope: Scope, period: Period, ms: list[Month]) -> list[Coun
     state before the period, then each month's moves, added up."""
     if not credit_installed():
         return None
-    hist = _grade_history(scope)
-    before = hist.filter(at__lt=period.start_at)
-    running = _net(before.values("grade").annotate(n=Count("pk")).order_by(),
-                   before.values("previous").annotate(n=Count("pk")).order_by())
-    during = hist.filter(at__gte=period.start_at, at__lt=period.end_at).annotate(_m=TruncMonth("at", tzinfo=workdays.CALENDAR_TZ))
-    plus = during.values("_m", "grade").annotate(n=Count("pk")).order_by()
-    minus = during.values("_m", "previous").annotate(n=Count("pk")).order_by()
-    delta: dict[str, Counter[str]] = {}
-    for r in plus:
-        delta.setdefault(_month_key(r["_m"]), Counter())[r["grade"]] += r["n"]
-    for r in minus:
-        delta.setdefault(_month_key(r["_m"]), Counter())[r["previous"]] -= r["n"]
+    # one pass over the history: moves before the period under "", then per month
+    month = Case(When(at__lt=period.start_at, then=Value("")), default=LocalMonth("at"), output_field=CharField())
+    rows = (_grade_history(scope).filter(at__lt=period.end_at).annotate(_m=month).values("_m", "grade", "previous")
+            .annotate(n=Count("pk")).order_by())
+    delta = _moves(rows)
+    running = delta.pop("", Counter())
     out = []
     for m in ms:
         running.update(delta.get(m.key, Counter()))
@@ -509,6 +498,40 @@ def build(period: Period, scope: Scope) -> dict[str, Any]:
     return {"report": data, "series": series}
 
 
+CACHE_SECONDS = 300
+
+
+def data_stamp() -> list[Any]:
+    """Changes whenever a row is added to a source (the highest ids, read from
+    the primary keys) or a status changes (the latest status change): a
+    cached report is never older than the data it counts, except for time
+    passing (answers falling due), bounded by CACHE_SECONDS."""
+    return [
+        Complaint.objects.aggregate(a=Max("id"), b=Max("status_changed_at")),
+        Application.objects.aggregate(a=Max("id"), b=Max("status_changed_at")),
+        Certificate.objects.aggregate(a=Max("id"), b=Max("status_changed_at")),
+        ListEntry.objects.aggregate(a=Max("id"), b=Max("lifted_at")),
+        Subject.objects.aggregate(a=Max("id")),
+        _grade_history(Scope()).aggregate(a=Max("id")) if credit_installed() else None,
+    ]
+
+
+def cached_build(period: Period, scope: Scope) -> dict[str, Any]:
+    """`build`, kept in the cache for a few minutes under the period, the
+    scope and the data stamp: the page, its downloads and the API then show
+    the same figures, and a busy public page does not recount everything."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    raw = json.dumps([connection.alias, period.as_dict(), scope.query(), data_stamp()], default=str, sort_keys=True)
+    key = "reports.build:" + hashlib.sha256(raw.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = build(period, scope)
+        cache.set(key, data, CACHE_SECONDS)
+    return data
+
+
 # --- entry points for callers with raw values ------------------------------------------
 
 def report(start: Any = None, end: Any = None, province: Any = None, city: Any = None, industry: Any = None,
@@ -516,7 +539,7 @@ def report(start: Any = None, end: Any = None, province: Any = None, city: Any =
     """The figures of a period, with the period's integrity index (see the
     module docstring). Dates as `datetime.date` or ISO text; region and
     industry codes. Raises ValidationFailed (BadReportQuery) on bad input."""
-    return build(parse_period(start, end, preset=period), parse_scope(province, city, industry))["report"]
+    return cached_build(parse_period(start, end, preset=period), parse_scope(province, city, industry))["report"]
 
 
 def series(start: Any = None, end: Any = None, step: str = "month", province: Any = None, city: Any = None,
@@ -528,4 +551,4 @@ def series(start: Any = None, end: Any = None, step: str = "month", province: An
 
     if step not in STEPS:
         raise BadReportQuery(_("Reports go month by month (step=month)."), field="step", code="invalid_step")
-    return monthly(parse_period(start, end, preset=period), parse_scope(province, city, industry))
+    return cached_build(parse_period(start, end, preset=period), parse_scope(province, city, industry))["series"]

@@ -84,7 +84,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         ctx["errors"] = {exc.field or "__all__": str(exc.message)}
         status = 400
     else:
-        built = services.build(period, scope)
+        built = services.cached_build(period, scope)
         sections: dict[str, list[tables.Row]] = {}
         for row in tables.rows(built):
             sections.setdefault(row.section, []).append(row)
@@ -112,7 +112,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
         period, scope = params.parse(request.GET)
     except BadReportQuery as exc:
         return _error_response(exc)
-    built = services.build(period, scope)
+    built = services.cached_build(period, scope)
     response = HttpResponse(json.dumps(built, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1),
                             content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="chengxin-report-{period.start}-{period.end}.json"'
@@ -125,6 +125,6 @@ def export_csv(request: HttpRequest) -> HttpResponse:
         period, scope = params.parse(request.GET)
     except BadReportQuery as exc:
         return _error_response(exc)
-    response = HttpResponse(tables.to_csv(services.build(period, scope)), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(tables.to_csv(services.cached_build(period, scope)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="chengxin-report-{period.start}-{period.end}.csv"'
     return response
