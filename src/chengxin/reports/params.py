@@ -22,6 +22,7 @@ from chengxin.core.errors import ValidationFailed
 from chengxin.registry.models import Industry, Region
 
 MAX_YEARS = 10
+EARLIEST = dt.date(1900, 1, 1)
 DEFAULT_PRESET = "last_12_months"
 _QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
@@ -184,6 +185,9 @@ def parse_period(start: Any = None, end: Any = None, *, preset: Any = None) -> P
     if e < s:
         raise BadReportQuery(_("The end date (%(e)s) is before the start date (%(s)s).") % {"e": e.isoformat(), "s": s.isoformat()},
                              field="end", code="end_before_start")
+    if s < EARLIEST:
+        raise BadReportQuery(_("Reports start on %(d)s at the earliest.") % {"d": EARLIEST.isoformat()},
+                             field="start", code="date_out_of_range")
     now = today()
     if s > now:
         raise BadReportQuery(_("The period starts after today (%(d)s): there are no figures yet.") % {"d": now.isoformat()},
