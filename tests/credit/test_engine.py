@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chengxin.core import clock
-from chengxin.core.errors import PermissionDenied, ValidationFailed
+from chengxin.core.errors import Conflict, PermissionDenied, ValidationFailed
 from chengxin.credit import services
 from chengxin.credit.models import AppendOnlyError, CreditRecord, Grade, GradeChange
 from chengxin.credit.policy import default_text, parse
@@ -134,8 +134,9 @@ def test_correction_supersedes_and_retraction_removes(subject: Any, reviewer: An
     services.retract(actor=reviewer, record=fixed, reason="处罚决定已被撤销")
     assert "penalties" not in grade_of(subject).factors
     assert CreditRecord.objects.filter(subject=subject, kind="penalty.admin").count() == 3  # history kept
-    with pytest.raises(Exception, match="already corrected"):
+    with pytest.raises(Conflict) as exc:
         services.correct(actor=reviewer, record=r, data={}, reason="again")
+    assert exc.value.code == "superseded"
 
 
 def test_records_cannot_be_edited_or_deleted(subject: Any) -> None:
@@ -182,3 +183,12 @@ def test_policy_errors_name_the_place() -> None:
         parse(text.replace('kinds = ["identity.verified"]', 'kinds = ["membership.held"]', 1), kinds=services.kinds_info())
     with pytest.raises(ValidationFailed, match="not valid TOML"):
         parse("version = ", kinds=services.kinds_info())
+
+
+def test_published_rankings_refuse_queryset_updates() -> None:
+    from chengxin.credit.models import RankingEdition
+
+    with pytest.raises(AppendOnlyError):
+        RankingEdition.objects.all().update(title="x")
+    with pytest.raises(AppendOnlyError):
+        RankingEdition.objects.all().delete()

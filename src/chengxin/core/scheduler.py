@@ -22,8 +22,8 @@ class Periodic:
 def periodic_jobs() -> list[Periodic]:
     from chengxin.certs.tasks import certificate_sweep
     from chengxin.complaints.tasks import complaint_sweep
-    from chengxin.credit.tasks import credit_sweep
     from chengxin.core.tasks import deliver_outbox, prune_task_results
+    from chengxin.credit.tasks import credit_sweep
     from chengxin.membership.tasks import membership_sweep
     from chengxin.registry.tasks import expire_site_verifications
 

@@ -234,6 +234,17 @@ class PendingRecompute(models.Model):
         return str(self.subject_id)
 
 
+class EditionQuerySet(models.QuerySet["RankingEdition"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("a published ranking does not change")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise AppendOnlyError("a published ranking is not deleted")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("a published ranking does not change")
+
+
 class RankingEdition(models.Model):
     """A published, dated ranking. Its rows are copied at publication and
     never change afterwards."""
@@ -249,6 +260,8 @@ class RankingEdition(models.Model):
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     sha256 = models.CharField(max_length=64)  # over the canonical rows, shown on the page
+
+    objects = EditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at"]
