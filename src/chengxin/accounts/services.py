@@ -200,8 +200,11 @@ def authenticate_token(raw: str) -> User | None:
     prefix, _sep, secret = raw[len(TOKEN_PREFIX):].partition("_")
     if not prefix or not secret:
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None or token.revoked_at is not None:
+    try:  # get(): the prefix is unique, and no ORDER BY to build
+        token = ApiToken.objects.select_related("user").get(prefix=prefix)
+    except ApiToken.DoesNotExist:
+        return None
+    if token.revoked_at is not None:
         return None
     now = clock.now()
     if token.expires_at and token.expires_at <= now:

@@ -196,8 +196,8 @@ def _by_key(actor: User, key: str) -> Complaint | None:
     """The complaint `actor` filed with this Idempotency-Key (unique per
     consumer). Looks for the id first: nearly every key is new, and building
     a SELECT of all the complaint's columns cost more than running it."""
-    pk = Complaint.objects.filter(complainant=actor, idempotency_key=key).values_list("pk", flat=True).first()
-    return None if pk is None else Complaint.objects.get(pk=pk)
+    found = Complaint.objects.filter(complainant_id=actor.pk, idempotency_key=key).order_by().values_list("pk", flat=True)[:1]
+    return Complaint.objects.get(pk=found[0]) if found else None
 
 
 def _create(actor: User, clean: dict[str, Any], files: list[tuple[str, bytes, str]], key: str | None,
