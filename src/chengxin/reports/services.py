@@ -1,9 +1,12 @@
 """Integrity reports (诚信报告/公示): figures for a period, a region and an
 industry, month by month, and the integrity index (诚信指数).
 
-Read-only. Every figure is an aggregate query (GROUP BY, or one query with a
-filtered COUNT per month); no rows are read one by one, and no complaint is
-ever listed — only counts.
+Read-only. Every figure is an aggregate query: filtered COUNTs, GROUP BY
+month, and for what is "in force at the end of each month" (members,
+certificates, blacklist entries, grades) the starts and ends per month added
+up — a fixed number of queries whatever the period, no rows read one by one,
+and no complaint ever listed, only counts. `cached_build` keeps a result for
+a few minutes under a stamp of the data.
 
 What the figures mean (the period is [start 00:00, end + 1 day 00:00) in China
 time; "as of" is the end of the period or now, whichever is earlier):
@@ -35,8 +38,10 @@ with the components (each 0..1) and weights of `INDEX_WEIGHTS`:
 * resolution — resolution rate of those complaints (resolved, confirmed by
   the consumer or by mediation, over closed);
 * grades     — share of graded subjects at grade A or better at the month's end;
-* complaints — 1 − (complaints against members per 100 members that month) /
-  `COMPLAINTS_PER_100_AT_ZERO`, not below 0 (no complaints: 1).
+* complaints — 1 − (complaints against members per 100 members) /
+  `COMPLAINTS_PER_100_AT_ZERO`, not below 0 (no complaints: 1): complaints
+  filed that month against subjects that were members when it was filed, per
+  100 members at the month's end.
 
 A component has no data when its denominator is 0 (no complaint due, none
 closed, no graded subject, no member). When the components with data carry

@@ -38,7 +38,7 @@ OVERVIEW = [
     ("certificates.issued_total", _("Certificates issued")),
     ("certificates.live_total", _("Certificates valid at the end")),
     ("complaints.counted", _("Complaints (valid)")),
-    ("complaints.against_members_per_100_members", _("Complaints against members per 100 members")),
+    ("complaints.against_members_per_100_members", _("Complaints against members per 100 members during the period")),
     ("blacklist.added", _("Blacklist entries added")),
     ("blacklist.active", _("Blacklist entries in force at the end")),
     ("index.value", _("Integrity index (0–100)")),
