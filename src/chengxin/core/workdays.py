@@ -46,7 +46,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from chengxin.core import clock
@@ -154,6 +154,17 @@ def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+def _staff_year(year: int) -> dict[dt.date, str]:
+    """The staff entries of `year`, date -> kind. Plain SQL: every deadline
+    reads this, and building the ORM query cost ~0.4 ms, several times more
+    than running it (unique index on date)."""
+    first, last = (connection.ops.adapt_datefield_value(d) for d in _year_bounds(year))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT date, kind FROM {CalendarDay._meta.db_table} WHERE date BETWEEN %s AND %s",  # noqa: S608 - placeholders only
+                    [first, last])
+        return dict(cur.fetchall())
+
+
 class _StaffView:
     """The staff table as one call sees it, read a calendar year at a time."""
 
@@ -163,10 +174,7 @@ class _StaffView:
     def year(self, year: int) -> dict[dt.date, str]:
         entries = self._years.get(year)
         if entries is None:
-            entries = dict(
-                CalendarDay.objects.filter(date__range=_year_bounds(year)).values_list("date", "kind")
-            )
-            self._years[year] = entries
+            entries = self._years[year] = _staff_year(year)
         return entries
 
     def kind(self, day: dt.date) -> str | None:
