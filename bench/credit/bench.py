@@ -8,7 +8,7 @@ as one query by DuckDB over the same data, as the speed reference.
 Targets: under 5 minutes, under 4 GB, within 10 x DuckDB.
 See bench/credit/README.md.
 
-    bash bench/credit/run.sh                       # everything (the first run generates the data: ~15-25 min)
+    bash bench/credit/run.sh                       # everything (the first run also generates and loads the data: ~30-40 min)
     bash bench/credit/run.sh --db sqlite
     bash bench/credit/run.sh --explain --profile   # also query plans of one batch and cProfile of a run
 """
