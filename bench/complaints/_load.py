@@ -5,6 +5,10 @@ server answers. Request k uses consumer k // 5 (a consumer may file 5 a
 day) and a subject that differs for each of a consumer's 5 filings, and a
 unique `Idempotency-Key`.
 
+With `--floor`, the same requests with an empty JSON body: token
+authentication and request validation, nothing filed (422) - what a
+request to this endpoint costs before any of the filing's work.
+
 First `--warmup` seconds (not counted), then `--duration` seconds measured;
 it prints `MEASURE START` / `MEASURE END` lines (the bench reads the servers'
 CPU time there) and writes a JSON file with the counts, latencies and every
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import math
 import sys
@@ -52,12 +57,14 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=60)
     ap.add_argument("--run-id", default=str(int(time.time())))
     ap.add_argument("--out", required=True)
+    ap.add_argument("--floor", action="store_true", help="empty body: authenticated, validated, nothing filed (422)")
     args = ap.parse_args()
+    expected = 422 if args.floor else 201
     data = json.loads(Path(args.tokens).read_text())
     tokens, subjects = data["tokens"], data["subjects"]
     capacity = len(tokens) * 5
     bodies_lock = threading.Lock()
-    counter = iter(range(capacity))
+    counter = itertools.count() if args.floor else iter(range(capacity))
     phase = {"measure": False, "stop": False}
     lat: list[float] = []          # measured 201s, ms
     numbers: list[str] = []        # every acknowledged number (warm-up too)
@@ -75,8 +82,8 @@ def main() -> int:
             if k is None:
                 counts["exhausted"] = True
                 break
-            body = json.dumps(body_for(k, subjects), ensure_ascii=False).encode()
-            headers = {"Authorization": f"Bearer {tokens[k // 5]}", "Content-Type": "application/json",
+            body = b"{}" if args.floor else json.dumps(body_for(k, subjects), ensure_ascii=False).encode()
+            headers = {"Authorization": f"Bearer {tokens[k // 5 % len(tokens)]}", "Content-Type": "application/json",
                        "Idempotency-Key": f"bench-{args.run_id}-{k}", "User-Agent": "chengxin-bench/1"}
             measuring = phase["measure"]
             t0 = time.perf_counter()
@@ -86,8 +93,8 @@ def main() -> int:
                 resp = conn.getresponse()
                 raw = resp.read()
                 status = resp.status
-                if status == 201:
-                    number = json.loads(raw)["number"]
+                if status == expected:
+                    number = None if args.floor else json.loads(raw)["number"]
                 else:
                     err = f"HTTP {status}: {raw[:200]!r}"
                 if resp.getheader("Connection", "").lower() == "close":

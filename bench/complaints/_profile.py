@@ -28,11 +28,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from _load import body_for  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from _load import body_for  # noqa: E402
 
 
 def main() -> None:

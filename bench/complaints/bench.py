@@ -127,41 +127,58 @@ def stored_numbers(url: str) -> set[str]:
     if url.startswith("sqlite:///"):
         with sqlite3.connect(url[len("sqlite:///"):]) as c:
             return {r[0] for r in c.execute("SELECT number FROM complaints_complaint")}
-    import psycopg
     import urllib.parse
+
+    import psycopg
 
     u = urllib.parse.urlparse(url)
     with psycopg.connect(host=u.hostname, port=u.port, user=u.username, dbname=u.path.lstrip("/")) as c:
         return {r[0] for r in c.execute("SELECT number FROM complaints_complaint")}
 
 
+def run_load(name: str, port: int, tokens: Path, args: argparse.Namespace, roots: list[int], *,
+             duration: float, warmup: float, floor: bool = False) -> tuple[dict, dict[str, float]]:  # type: ignore[type-arg]
+    """One run of the load generator (a separate process); the CPU time of
+    the processes `roots` (and their children) over the measured window."""
+    out = DATA / f"load-{name}{'-floor' if floor else ''}.json"
+    cmd = [str(VENV_PY), str(HERE / "_load.py"), "--port", str(port), "--tokens", str(tokens),
+           "--concurrency", str(args.concurrency), "--warmup", str(warmup),
+           "--duration", str(duration), "--out", str(out), "--run-id", f"{name}{int(time.time())}"]
+    gen = subprocess.Popen([*cmd, *(["--floor"] if floor else [])], stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
+    cpu = {}
+    assert gen.stdout
+    for line in gen.stdout:
+        if line.startswith("MEASURE START"):
+            cpu["s0"], cpu["g0"], cpu["t0"] = common.tree_cpu(roots), common.tree_cpu([gen.pid]), time.monotonic()
+        elif line.startswith("MEASURE END"):
+            cpu["s1"], cpu["g1"], cpu["t1"] = common.tree_cpu(roots), common.tree_cpu([gen.pid]), time.monotonic()
+    if gen.wait() != 0:
+        raise RuntimeError("the load generator failed")
+    return json.loads(out.read_text()), cpu
+
+
 def bench_db(name: str, env: dict[str, str], tokens: Path, url: str, args: argparse.Namespace,
              db_pids: list[int]) -> dict:  # type: ignore[type-arg]
     port = common.pick_port(args.port)
-    out = DATA / f"load-{name}.json"
     res: dict = {"database": name}  # type: ignore[type-arg]
     with common.Server(env, port, f"complaints-{name}", args.workers, args.threads) as server:
         assert server.proc
         log(f"{name}: granian on 127.0.0.1:{port} ({args.workers} workers x {args.threads} blocking threads, as `chengxin serve`)")
         common.wait_quiet(args.wait_quiet)
         load_before = common.loadavg()
-        cmd = [str(VENV_PY), str(HERE / "_load.py"), "--port", str(port), "--tokens", str(tokens),
-               "--concurrency", str(args.concurrency), "--warmup", str(args.warmup),
-               "--duration", str(args.duration), "--out", str(out), "--run-id", f"{name}{int(time.time())}"]
         log(f"{name}: load generator (separate process): {args.concurrency} connections, {args.warmup:.0f} s warm-up, "
             f"{args.duration:.0f} s measured (load average {load_before:.2f}) ...")
-        gen = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
         roots = [server.proc.pid, *db_pids]
-        cpu = {}
-        assert gen.stdout
-        for line in gen.stdout:
-            if line.startswith("MEASURE START"):
-                cpu["s0"], cpu["g0"], cpu["t0"] = common.tree_cpu(roots), common.tree_cpu([gen.pid]), time.monotonic()
-            elif line.startswith("MEASURE END"):
-                cpu["s1"], cpu["g1"], cpu["t1"] = common.tree_cpu(roots), common.tree_cpu([gen.pid]), time.monotonic()
-        if gen.wait() != 0:
-            raise RuntimeError("the load generator failed")
-    load = json.loads(out.read_text())
+        load, cpu = run_load(name, port, tokens, args, roots, duration=args.duration, warmup=args.warmup)
+        if args.floor_duration:
+            # the same endpoint with an empty body: authenticated and validated, nothing filed
+            floor, fcpu = run_load(name, port, tokens, args, roots, duration=args.floor_duration, warmup=2, floor=True)
+            n_floor = max(floor["requests"], 1)
+            res["floor"] = {"rps": floor["rps"], "p50": floor["p50"], "errors": floor["errors"],
+                            "error_samples": floor["error_samples"],
+                            "cpu_ms_per_request": round((fcpu["s1"] - fcpu["s0"]) * 1000 / n_floor, 2)}
+            log(f"  floor (empty body, 422, nothing filed): {floor['rps']}/s, server CPU "
+                f"{res['floor']['cpu_ms_per_request']} ms/req, {floor['errors']} unexpected answers")
     numbers = load.pop("numbers")
     res.update(load)
     n = max(res["requests"], 1)
@@ -204,19 +221,22 @@ def verdict(r: dict) -> bool:  # type: ignore[type-arg]
 def print_table(results: list[dict], skipped: dict[str, str]) -> None:  # type: ignore[type-arg]
     print()
     h = (f"{'database':<10}{'conc':>5}{'filed/s':>9}{'target':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}"
-         f"{'acknowledged':>13}{'found':>8}{'raw/s':>8}{'ratio':>7}{'CPU ms/req':>11}{'gen ms/req':>11}{'load':>6}  verdict")
+         f"{'acknowledged':>13}{'found':>8}{'raw/s':>8}{'ratio':>7}{'CPU ms/req':>11}{'floor ms':>9}{'gen ms/req':>11}"
+         f"{'load':>6}  verdict")
     print(h)
     print("-" * len(h))
     for r in results:
         print(f"{r['database']:<10}{r['concurrency']:>5}{r['rps']:>9}{TARGETS[r['database']]:>8.0f}{r['p50']:>8}{r['p99']:>8}"
               f"{r['errors']:>7}{r['acknowledged']:>13}{r['found']:>8}{r['raw_rate']:>8}{r['ratio'] * 100:>6.1f}%"
-              f"{r['cpu_ms_per_request']:>11}{r['loadgen_cpu_ms_per_request']:>11}{r['loadavg_before']:>6}  "
+              f"{r['cpu_ms_per_request']:>11}{r.get('floor', {}).get('cpu_ms_per_request', '-'):>9}"
+              f"{r['loadgen_cpu_ms_per_request']:>11}{r['loadavg_before']:>6}  "
               f"{'PASS' if verdict(r) else 'FAIL'}")
     for db, why in skipped.items():
         print(f"{db:<10}(skipped) {why}")
     print("filed/s: 201s per second over the measured window; acknowledged/found: every 201's number (warm-up included)\n"
           "looked up in the database afterwards; raw/s: the same rows with plain SQL, one process, one transaction per\n"
-          "complaint; ratio: filed/s over raw/s; CPU ms/req: granian (+ PostgreSQL) CPU per filing; gen: the load generator's.")
+          "complaint; ratio: filed/s over raw/s; CPU ms/req: granian (+ PostgreSQL) CPU per filing; floor: the same per\n"
+          "request with an empty body (authenticated, validated, nothing filed: 422); gen: the load generator's per filing.")
 
 
 def main() -> int:
@@ -228,6 +248,8 @@ def main() -> int:
     ap.add_argument("--consumers", type=int, default=6000, help="consumer accounts (5 filings each per day)")
     ap.add_argument("--subjects", type=int, default=300)
     ap.add_argument("--raw-duration", type=float, default=10)
+    ap.add_argument("--floor-duration", type=float, default=10,
+                    help="seconds of the floor run (empty body, nothing filed; 0: skip)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--port", type=int, default=8775)
