@@ -651,7 +651,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--warmup", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2, help="granian workers (chengxin serve: WEB_CONCURRENCY=2)")
-    parser.add_argument("--threads", type=int, default=4, help="granian blocking threads per worker (chengxin serve: WEB_THREADS=4)")
+    parser.add_argument("--threads", type=int, default=1, help="granian blocking threads per worker (chengxin serve: WEB_THREADS=1)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--pg-port", type=int, default=55433)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached databases")

@@ -528,8 +528,8 @@ def main() -> int:
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")),
                         help="granian and nginx worker processes (chengxin serve: WEB_CONCURRENCY, 2)")
-    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")),
-                        help="granian blocking threads per worker (chengxin serve: WEB_THREADS, 4)")
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")),
+                        help="granian blocking threads per worker (chengxin serve: WEB_THREADS, 1)")
     parser.add_argument("--nginx-access-log", action=argparse.BooleanOptionalAction, default=False,
                         help="nginx access log for /pub/ (default: off, as granian logs no line for its static "
                         "route even with --access-log; the bench checks that and says so)")

@@ -251,7 +251,7 @@ def main() -> int:
     ap.add_argument("--floor-duration", type=float, default=10,
                     help="seconds of the floor run (empty body, nothing filed; 0: skip)")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=1)  # chengxin serve: WEB_THREADS=1
     ap.add_argument("--port", type=int, default=8775)
     ap.add_argument("--pg-port", type=int, default=55434)
     ap.add_argument("--rebuild", action="store_true")

@@ -19,6 +19,21 @@ def test_search_page_and_integrity_file(client, admin_user):
     assert s.uscc in page and 'lang="zh-hans"' in page
 
 
+def test_search_results_link_each_file_with_code_region_and_industry_in_the_viewers_language(client, admin_user):
+    from chengxin.registry.models import Industry, Region
+
+    a = make_subject(admin_user, name="杭州云杉\"电子\"&商务有限公司")
+    b = make_subject(admin_user, kind="individual", uscc="", id_number=make_id_number(), name="云杉水果店", city="")
+    beijing, industry = Region.objects.get(code="110000"), Industry.objects.get(code="F5292")
+    page = client.get("/search", {"q": "云杉"}).content.decode()
+    assert f'<a href="/s/{a.pk}">杭州云杉&quot;电子&quot;&amp;商务有限公司</a>' in page  # escaped
+    assert f"{a.uscc} · {beijing.name} · 北京市 · {industry.name}</div>" in page
+    assert f'<a href="/s/{b.pk}">云杉水果店</a>' in page and f"<div class=\"meta\">{beijing.name} · {industry.name}</div>" in page
+    english = client.get("/search", {"q": "云杉"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{a.uscc} · {beijing.name_en} · " in english and industry.name_en in english
+    assert "No subject matches" in client.get("/search", {"q": "麒麟饕餮"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
 def test_english_switch(client, admin_user):
     s = make_subject(admin_user)
     r = client.post("/i18n/setlang/", {"language": "en", "next": f"/s/{s.pk}"})

@@ -41,7 +41,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("CHENGXIN_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "1")),
+                            help="Python threads per worker process (see docs/decisions/0002-granian.md)")
         parser.add_argument("--io-threads", type=int, default=int(os.environ.get("WEB_IO_THREADS", "1")),
                             help="granian's file I/O threads per worker (static /pub/ files)")
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker here")
