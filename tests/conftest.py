@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -121,3 +122,56 @@ def _no_personal_data_leaked() -> Iterator[None]:
     leaked = list(VIOLATIONS)
     VIOLATIONS.clear()
     assert not leaked, "personal data leaked:\n" + "\n".join(leaked[:10])
+
+
+_triggers = importlib.import_module("chengxin.ledger.migrations.0002_append_only_triggers")
+_reference_data = importlib.import_module("chengxin.registry.migrations.0002_load_regions_industries")
+_types_levels = importlib.import_module("chengxin.membership.migrations.0002_load_types_levels")
+_cert_levels = importlib.import_module("chengxin.certs.migrations.0002_levels")
+_record_kinds = importlib.import_module("chengxin.credit.migrations.0002_record_kinds")
+
+
+class _Executor:
+    """Just enough of a schema editor for the migrations' RunPython functions."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        with self.connection.cursor() as cur:
+            cur.execute(sql, params)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_respects_append_only_audit() -> Iterator[None]:
+    """Transactional tests (the browser tests, parallel recomputation) need
+    committed data, and Django flushes every table after them. The audit table
+    is append-only by database triggers, which refuse that flush: the flush
+    here lifts the triggers, flushes, puts them back and reloads the reference
+    data the migrations loaded, so later tests see the usual database."""
+    from django.apps import apps
+    from django.db import connections
+    from django.test.testcases import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self: Any) -> None:
+        names = list(self._databases_names(include_mirrors=False))
+        for name in names:
+            _triggers.drop(None, _Executor(connections[name]))
+        try:
+            original(self)
+        finally:
+            for name in names:
+                executor = _Executor(connections[name])
+                _triggers.create(None, executor)
+                _reference_data.load(apps, executor)
+                _types_levels.load(apps, executor)
+                _cert_levels.load(apps, executor)
+                _record_kinds.load(apps, executor)
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]

@@ -7,16 +7,13 @@ Three things need care here:
   so Django would refuse ORM calls from the test body (SynchronousOnlyOperation).
   DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser is up, and only then.
 * The live server needs committed data, so these tests are transactional and
-  Django flushes every table afterwards. The audit table is append-only by
-  database triggers, which refuse that flush; the flush here lifts the
-  triggers, flushes, puts them back and reloads the reference data (regions,
-  industries) that a migration loaded, so later tests see the usual database.
+  Django flushes every table afterwards (tests/conftest.py makes that flush
+  respect the append-only audit table and reloads the reference data).
 * Chromium is Debian's /usr/bin/chromium; Playwright never downloads one.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -36,54 +33,6 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP *.example 127.0.0.1, MAP yunshan-ec.com 127.0.0.1",
 ]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-_triggers = importlib.import_module("chengxin.ledger.migrations.0002_append_only_triggers")
-_reference_data = importlib.import_module("chengxin.registry.migrations.0002_load_regions_industries")
-_types_levels = importlib.import_module("chengxin.membership.migrations.0002_load_types_levels")
-_cert_levels = importlib.import_module("chengxin.certs.migrations.0002_levels")
-_record_kinds = importlib.import_module("chengxin.credit.migrations.0002_record_kinds")
-
-
-class _Executor:
-    """Just enough of a schema editor for the migrations' RunPython functions."""
-
-    def __init__(self, connection: Any) -> None:
-        self.connection = connection
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        with self.connection.cursor() as cur:
-            cur.execute(sql, params)
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _flush_respects_append_only_audit() -> Iterator[None]:
-    from django.apps import apps
-    from django.db import connections
-    from django.test.testcases import TransactionTestCase
-
-    original = TransactionTestCase._fixture_teardown
-
-    def _fixture_teardown(self: Any) -> None:
-        names = list(self._databases_names(include_mirrors=False))
-        for name in names:
-            _triggers.drop(None, _Executor(connections[name]))
-        try:
-            original(self)
-        finally:
-            for name in names:
-                executor = _Executor(connections[name])
-                _triggers.create(None, executor)
-                _reference_data.load(apps, executor)
-                _types_levels.load(apps, executor)
-                _cert_levels.load(apps, executor)
-                _record_kinds.load(apps, executor)
-
-    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        TransactionTestCase._fixture_teardown = original  # type: ignore[method-assign]
-
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:

@@ -362,7 +362,8 @@ def _enqueue_full() -> None:
 
 # --- recomputation --------------------------------------------------------------
 
-def _id_ranges(step: int = BATCH) -> Iterable[tuple[int, int]]:
+def _id_ranges(step: int | None = None) -> Iterable[tuple[int, int]]:
+    step = step or BATCH
     bounds = Subject.objects.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return
@@ -372,92 +373,164 @@ def _id_ranges(step: int = BATCH) -> Iterable[tuple[int, int]]:
         lo += step
 
 
-def _write(results: Sequence[engine.Result], policy: ParsedPolicy, as_of: dt.date, now: dt.datetime) -> int:
-    """Upsert the grades that changed and append history rows; returns how
-    many grades changed."""
+_STAGE = "credit_grade_new"  # a temporary table: one batch's computed grades
+_STAGE_COLUMNS = "subject_id, grade, score, evidence, tenure_days, factors"
+
+
+# history: a grade that is new (and rated), or whose grade or policy changed
+_HISTORY_SQL = (
+    "INSERT INTO credit_gradechange (subject_id, at, as_of, grade, previous, score, policy_version) "
+    "SELECT t.subject_id, %(at)s, %(as_of)s, t.grade, COALESCE(g.grade, ''), t.score, %(version)s "
+    "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id "
+    "WHERE CASE WHEN g.subject_id IS NULL THEN t.grade <> '' "
+    "ELSE g.computed_at <= %(at)s AND (g.grade <> t.grade OR g.policy_version <> %(version)s) END"
+)
+# the grades that differ in anything; the stored factors are compared as data:
+# jsonb on PostgreSQL, on SQLite the text `_write` writes (sorted keys, no spaces)
+_UPSERT_SQL = (
+    "INSERT INTO credit_grade (subject_id, grade, score, evidence, tenure_days, policy_version, as_of, factors, computed_at) "
+    "SELECT t.subject_id, t.grade, t.score, t.evidence, t.tenure_days, %(version)s, %(as_of)s, t.factors, %(at)s "
+    "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id "
+    "WHERE g.subject_id IS NULL OR g.computed_at <= %(at)s AND (g.grade <> t.grade OR g.score <> t.score "
+    "OR g.evidence <> t.evidence OR g.tenure_days <> t.tenure_days OR g.policy_version <> %(version)s "
+    "OR g.as_of <> %(as_of)s OR g.factors <> t.factors) "
+    # (SQLite needs a WHERE before ON CONFLICT after a SELECT: a parsing ambiguity)
+    "ON CONFLICT (subject_id) DO UPDATE SET grade = excluded.grade, score = excluded.score, "
+    "evidence = excluded.evidence, tenure_days = excluded.tenure_days, policy_version = excluded.policy_version, "
+    "as_of = excluded.as_of, factors = excluded.factors, computed_at = excluded.computed_at "
+    "WHERE credit_grade.computed_at <= excluded.computed_at"
+)
+
+
+def _stage_table(cur: Any) -> None:
+    if connection.vendor == "postgresql":
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (subject_id bigint PRIMARY KEY, grade varchar(8), "
+                    "score double precision, evidence integer, tenure_days integer, factors jsonb) ON COMMIT DELETE ROWS")
+    else:
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (subject_id INTEGER PRIMARY KEY, grade TEXT, "
+                    "score REAL, evidence INTEGER, tenure_days INTEGER, factors TEXT)")
+    cur.execute(f"DELETE FROM {_STAGE}")  # noqa: S608 - constant
+
+
+def _write(results: Sequence[engine.Result], policy: ParsedPolicy, as_of: dt.date, mark: dt.datetime) -> int:
+    """Store a batch of computed grades: upsert the ones that differ from the
+    stored grade, and append a history row where the grade or the policy
+    changed. Returns the number of history rows. Call inside a transaction.
+
+    The batch is staged in a temporary table (COPY on PostgreSQL) and compared
+    with the stored grades and written by two statements, so no stored grade
+    goes through Python. `mark` is when the batch's records were read: a grade
+    computed after it (the credit sweep, after a record was added in between)
+    is newer than this batch's and is left as it is."""
     if not results:
         return 0
-    ids = [r.subject_id for r in results]
-    old: dict[int, tuple[str, float, str, Any, Any]] = {}
-    # SQLite: as_of as the text it is stored as (the driver's date converter costs ~2 µs a row)
-    as_of_col = "CAST(as_of AS TEXT)" if connection.vendor == "sqlite" else "as_of"
-    columns = f"SELECT subject_id, grade, score, policy_version, {as_of_col}, factors FROM credit_grade WHERE "  # noqa: S608 - constants only
+    dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+    rows = [(r.subject_id, r.grade, r.score, r.evidence, r.tenure_days, dumps(r.points)) for r in results]
+    pg = connection.vendor == "postgresql"
+    at = connection.ops.adapt_datetimefield_value(mark)
+    day = connection.ops.adapt_datefield_value(as_of)
+    params = {"version": policy.version, "as_of": day, "at": at}
     with connection.cursor() as cur:
-        lo, hi = min(ids), max(ids)
-        if hi - lo < 2 * len(ids):  # dense (a batch of a full recomputation): one range query
-            cur.execute(columns + "subject_id >= %s AND subject_id <= %s", [lo, hi])
-            old = {sid: (g, s, v, a, f) for sid, g, s, v, a, f in cur.fetchall()}
-        else:
-            for i in range(0, len(ids), 900):
-                chunk = ids[i:i + 900]
-                cur.execute(columns + "subject_id IN (" + ",".join(["%s"] * len(chunk)) + ")", chunk)  # noqa: S608 - placeholders only
-                for sid, g, s, v, a, f in cur.fetchall():
-                    old[sid] = (g, s, v, a, f)
-    upserts, history = [], []
-    as_of_s = as_of.isoformat()
-    for r in results:
-        o = old.get(r.subject_id)
-        # the stored factors, compared as data: our own JSON text on SQLite, but
-        # jsonb's text on PostgreSQL (keys reordered, spaces), never equal as text
-        if o is not None and o[0] == r.grade and o[1] == r.score and o[2] == policy.version and str(o[3]) == as_of_s \
-                and (json.loads(o[4]) if isinstance(o[4], str) else o[4]) == r.points:
-            continue
-        factors = json.dumps(r.points, sort_keys=True, separators=(",", ":"))
-        upserts.append((r.subject_id, r.grade, r.score, r.evidence, r.tenure_days, policy.version, as_of, factors, now))
-        if o is None and r.grade or o is not None and (o[0] != r.grade or o[2] != policy.version):
-            history.append((r.subject_id, now, as_of, r.grade, o[0] if o else "", r.score, policy.version))
-    grade_columns = "subject_id, grade, score, evidence, tenure_days, policy_version, as_of, factors, computed_at"
-    upsert = (" ON CONFLICT (subject_id) DO UPDATE SET grade = excluded.grade, "
-              "score = excluded.score, evidence = excluded.evidence, tenure_days = excluded.tenure_days, "
-              "policy_version = excluded.policy_version, as_of = excluded.as_of, factors = excluded.factors, "
-              "computed_at = excluded.computed_at")
-    history_columns = "subject_id, at, as_of, grade, previous, score, policy_version"
-    if connection.vendor == "postgresql" and len(upserts) >= 100:
-        # COPY into a temporary table and one INSERT … SELECT: executemany sends
-        # one statement per row (~150 µs a row, 2.5 minutes for a million)
-        with transaction.atomic(), connection.cursor() as cur:  # ON COMMIT: a transaction is needed
-            cur.execute("CREATE TEMP TABLE IF NOT EXISTS credit_grade_batch (LIKE credit_grade) ON COMMIT DELETE ROWS")
-            cur.execute("DELETE FROM credit_grade_batch")
-            with cur.cursor.copy(f"COPY credit_grade_batch ({grade_columns}) FROM STDIN") as copy:
-                for row in upserts:
+        _stage_table(cur)
+        if pg:
+            with cur.cursor.copy(f"COPY {_STAGE} ({_STAGE_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
                     copy.write_row(row)
-            cur.execute(f"INSERT INTO credit_grade ({grade_columns}) SELECT {grade_columns} FROM credit_grade_batch" + upsert)  # noqa: S608 - constants only
-            if history:
-                with cur.cursor.copy(f"COPY credit_gradechange ({history_columns}) FROM STDIN") as copy:
-                    for change in history:
-                        copy.write_row(change)
-    elif upserts:
-        with connection.cursor() as cur:
-            cur.executemany(f"INSERT INTO credit_grade ({grade_columns}) VALUES ({', '.join(['%s'] * 9)})" + upsert, upserts)  # noqa: S608 - constants only
-            if history:
-                cur.executemany(f"INSERT INTO credit_gradechange ({history_columns}) VALUES ({', '.join(['%s'] * 7)})", history)  # noqa: S608 - constants only
-    return len(history)
+        else:
+            cur.executemany(f"INSERT INTO {_STAGE} ({_STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)", rows)  # noqa: S608 - constant
+        cur.execute(_HISTORY_SQL, params)
+        changed = max(cur.rowcount, 0)
+        cur.execute(_UPSERT_SQL, params)
+    return changed
+
+
+def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: dict[str, Any]) -> tuple[int, int]:
+    """Recompute one batch: read and score (no write lock held: on SQLite a
+    write transaction locks the whole database from its start), then write
+    in a short transaction. Returns (subjects, grade changes)."""
+    mark = clock.now()
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cur:
+            # compiling the aggregate query (JIT) costs more than it saves; the
+            # sort by subject fits in memory
+            cur.execute("SET LOCAL jit = off")
+            cur.execute("SET LOCAL work_mem = '64MB'")
+            results = list(engine.compute(scorer, explain=False, **batch))
+    else:
+        results = list(engine.compute(scorer, explain=False, **batch))
+    with transaction.atomic():
+        changed = _write(results, policy, as_of, mark)
+    return len(results), changed
+
+
+# a full recomputation in worker processes: what they need, set before they fork
+_JOB: dict[str, Any] = {}
+
+
+def _range_job(rng: tuple[int, int]) -> tuple[int, int]:
+    return _batch(_JOB["scorer"], _JOB["policy"], _JOB["as_of"], {"id_range": rng})
+
+
+def _parallel(ranges: list[tuple[int, int]], jobs: int, scorer: engine.Scorer, policy: ParsedPolicy,
+              as_of: dt.date, progress: Callable[[int, int], None] | None, total: int) -> tuple[int, int]:
+    """The batches of a full recomputation in `jobs` forked processes, each
+    with its own database connection (batches are independent; the result
+    is the same as one process's). Scoring is Python: processes, not threads."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from django.db import connections
+
+    _JOB.update(scorer=scorer, policy=policy, as_of=as_of)
+    connections.close_all()  # never share a connection with a child
+    done = changed = 0
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for future in as_completed([pool.submit(_range_job, rng) for rng in ranges]):
+                n, c = future.result()
+                done += n
+                changed += c
+                if progress:
+                    progress(done, total)
+    finally:
+        _JOB.clear()
+    return done, changed
+
+
+def _forkable() -> bool:
+    """Worker processes open their own connections: not possible for an
+    in-memory SQLite database (the tests' default), nor inside a transaction
+    (they would not see its writes)."""
+    if connection.in_atomic_block:
+        return False
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
 def recompute(*, ids: Sequence[int] | None = None, as_of: dt.date | None = None,
-              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Recompute the grades of these subjects (all when `ids` is None).
-    Returns counts; `progress(done, total)` is called after each batch."""
+              progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> dict[str, Any]:
+    """Recompute the grades of these subjects (all when `ids` is None), in
+    `jobs` processes for a full recomputation. Returns counts;
+    `progress(done, total)` is called after each batch."""
     policy = active_policy()
     as_of = as_of or today()
     scorer = engine.Scorer(policy, conduct_kinds(), as_of)
-    now = clock.now()
+    scorer.fast()  # compiled once (before any fork)
     done = changed = 0
     if ids is not None:
-        batches: Iterable[dict[str, Any]] = ({"ids": list(ids[i:i + BATCH])} for i in range(0, len(ids), BATCH))
+        batches: list[dict[str, Any]] = [{"ids": list(ids[i:i + BATCH])} for i in range(0, len(ids), BATCH)]
         total = len(ids)
     else:
-        batches = ({"id_range": rng} for rng in _id_ranges())
+        ranges = list(_id_ranges())
+        batches = [{"id_range": rng} for rng in ranges]
         total = Subject.objects.count()
+        jobs = max(1, min(jobs, len(ranges)))
+        if jobs > 1 and _forkable():
+            done, changed = _parallel(ranges, jobs, scorer, policy, as_of, progress, total)
+            batches = []
     for batch in batches:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # compiling the aggregate query (JIT) costs more than it saves
-                with connection.cursor() as cur:
-                    cur.execute("SET LOCAL jit = off")
-            results = list(engine.compute(scorer, explain=False, **batch))
-            changed += _write(results, policy, as_of, now)
-        done += len(results)
+        n, c = _batch(scorer, policy, as_of, batch)
+        done += n
+        changed += c
         if progress:
             progress(done, total)
     return {"subjects": done, "grade_changes": changed, "policy": policy.version, "as_of": as_of.isoformat()}

@@ -1,6 +1,6 @@
 """`chengxin credit …`: recompute grades, check and activate scoring policies.
 
-    chengxin credit recompute [--subject ID ...] [--as-of YYYY-MM-DD]
+    chengxin credit recompute [--subject ID ...] [--as-of YYYY-MM-DD] [--jobs N]
     chengxin credit policy check FILE
     chengxin credit policy upload FILE --actor USERNAME
     chengxin credit policy preview VERSION --actor USERNAME
@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         rc.add_argument("--subject", type=int, action="append", help="only this subject (repeatable)")
         rc.add_argument("--as-of", help="compute as of this date (default: today)")
         rc.add_argument("--progress", choices=["auto", "always", "never"], default="auto")
+        rc.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes for a full recomputation (default: one per CPU)")
         pol = sub.add_parser("policy", help="scoring policies")
         pol.add_argument("step", choices=["check", "upload", "preview", "activate"])
         pol.add_argument("target", help="a policy file (check, upload) or a version (preview, activate)")
@@ -57,7 +60,9 @@ class Command(BaseCommand):
         show = opts["progress"] == "always" or (opts["progress"] == "auto" and isatty(self.stderr))
         bar = ProgressBar(self.stderr, {"grades": "grades"}) if show else None
         started = time.monotonic()
-        result = services.recompute(ids=opts.get("subject"), as_of=as_of,
+        if opts["jobs"] < 1:
+            raise CommandError("--jobs: give 1 or more")
+        result = services.recompute(ids=opts.get("subject"), as_of=as_of, jobs=opts["jobs"],
                                     progress=(lambda done, total: bar("grades", done, total)) if bar else None)
         if bar:
             bar.close()

@@ -1,0 +1,103 @@
+"""Full recomputation: unchanged grades are not rewritten, a grade computed
+after a batch read its records is not overwritten by that batch, and worker
+processes give the same grades as one process."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from chengxin.core import clock
+from chengxin.credit import engine, services
+from chengxin.credit.models import Grade, GradeChange
+from tests.factories import make_subject
+
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 23)
+KINDS = ["complaint.resolved", "complaint.unresolved", "complaint.unanswered", "award", "penalty.admin",
+         "identity.verified", "site.verified", "platform.violation", "membership.held"]
+
+
+@pytest.fixture(autouse=True)
+def _now() -> Any:
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
+
+
+def _population(admin: Any, n: int) -> list[Any]:
+    subjects = []
+    for i in range(n):
+        s = make_subject(admin)
+        for j in range(i % 7):
+            kind = KINDS[(i * 3 + j) % len(KINDS)]
+            services.add_record(subject=s, kind_code=kind, tag=["on_time", "late", "none"][j % 3] if kind.startswith("complaint")
+                                else ("small" if kind == "membership.held" else ""),
+                                occurred_on=TODAY - dt.timedelta(days=(i * 37 + j * 101) % 1200), summary=kind, evidence="e")
+        subjects.append(s)
+    return subjects
+
+
+def _grades() -> dict[int, tuple[Any, ...]]:
+    return {g.subject_id: (g.grade, g.score, g.evidence, g.tenure_days, g.policy_version, g.as_of, g.factors)
+            for g in Grade.objects.all()}
+
+
+@pytest.mark.django_db
+def test_an_unchanged_grade_is_not_rewritten_and_a_changed_one_is(admin_user: Any) -> None:
+    subjects = _population(admin_user, 12)
+    first = services.recompute(as_of=TODAY)
+    rated = sum(1 for g in Grade.objects.all() if g.grade)
+    assert first["subjects"] == 12 and first["grade_changes"] == rated == GradeChange.objects.count() > 0
+    before = {g.subject_id: g.computed_at for g in Grade.objects.all()}
+    clock.freeze(NOW + dt.timedelta(hours=1))
+    assert services.recompute(as_of=TODAY)["grade_changes"] == 0
+    assert {g.subject_id: g.computed_at for g in Grade.objects.all()} == before  # nothing written
+    # a new fact about one subject: only its grade is rewritten
+    target = subjects[3]
+    services.add_record(subject=target, kind_code="warning.fraud", occurred_on=TODAY, summary="fraud", evidence="e")
+    services.recompute(as_of=TODAY)
+    after = {g.subject_id: g.computed_at for g in Grade.objects.all()}
+    assert [sid for sid in after if after[sid] != before[sid]] == [target.pk]
+    assert "warnings" in Grade.objects.get(subject=target).factors
+
+
+@pytest.mark.django_db
+def test_a_grade_computed_after_the_batch_read_its_records_is_kept(admin_user: Any) -> None:
+    s = make_subject(admin_user)
+    services.add_record(subject=s, kind_code="complaint.resolved", tag="on_time", occurred_on=TODAY, summary="x", evidence="e")
+    services.recompute(as_of=TODAY)  # the credit sweep graded it at NOW
+    stored = Grade.objects.get(subject=s)
+    policy = services.active_policy()
+    (result,) = engine.compute(engine.Scorer(policy, services.conduct_kinds(), TODAY), ids=[s.pk], explain=False)
+    stale = dataclasses.replace(result, grade="D", score=10.0)  # what a batch that read earlier computed
+    with transaction.atomic():
+        assert services._write([stale], policy, TODAY, NOW - dt.timedelta(seconds=1)) == 0
+    kept = Grade.objects.get(subject=s)
+    assert (kept.grade, kept.score, kept.computed_at) == (stored.grade, stored.score, stored.computed_at)
+    with transaction.atomic():  # read after the stored grade was computed: it replaces it
+        assert services._write([stale], policy, TODAY, NOW + dt.timedelta(seconds=1)) == 1
+    assert (Grade.objects.get(subject=s).grade, GradeChange.objects.filter(subject=s).first().previous) == ("D", stored.grade)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_give_the_grades_of_one_process(admin_user: Any, monkeypatch: Any) -> None:
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("worker processes need a database they can open: the in-memory SQLite test database is not one "
+                    "(the suite's PostgreSQL run covers this)")
+    _population(admin_user, 40)
+    monkeypatch.setattr(services, "BATCH", 6)  # 7 batches
+    seen: list[tuple[int, int]] = []
+    one = services.recompute(as_of=TODAY, jobs=1)
+    expected, history = _grades(), GradeChange.objects.count()
+    Grade.objects.all().delete()
+    GradeChange.objects.all().delete()
+    many = services.recompute(as_of=TODAY, jobs=3, progress=lambda done, total: seen.append((done, total)))
+    assert _grades() == expected and GradeChange.objects.count() == history
+    assert many["subjects"] == one["subjects"] == 40 and many["grade_changes"] == one["grade_changes"]
+    assert len(seen) == 7 and seen[-1] == (40, 40)
+    assert services.recompute(as_of=TODAY, jobs=3)["grade_changes"] == 0
