@@ -16,5 +16,5 @@ if [ ! -x .venv/bin/python ] || [ ! -x .tools/bin/uv ]; then
 fi
 PY="$(readlink -f .venv/bin/python)"
 UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$PWD/bench/.venv" \
-  .tools/bin/uv sync --frozen --quiet --dev --group bench --python "$PY"
+  .tools/bin/uv sync --frozen --quiet --compile-bytecode --dev --group bench --python "$PY"
 exec flock /tmp/chengxin-bench.lock bench/.venv/bin/python bench/credit/bench.py "$@"

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chengxin.core import clock
 from chengxin.credit import engine, services
@@ -101,3 +104,10 @@ def test_worker_processes_give_the_grades_of_one_process(admin_user: Any, monkey
     assert many["subjects"] == one["subjects"] == 40 and many["grade_changes"] == one["grade_changes"]
     assert len(seen) == 7 and seen[-1] == (40, 40)
     assert services.recompute(as_of=TODAY, jobs=3)["grade_changes"] == 0
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True),
+                       st.floats(allow_nan=False, allow_infinity=False), max_size=15))
+def test_factors_text_is_the_canonical_json(points: dict[str, float]) -> None:
+    assert services.factors_text(points) == json.dumps(points, sort_keys=True, separators=(",", ":"))
+    assert json.loads(services.factors_text(points)) == points

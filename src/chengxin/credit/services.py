@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -412,20 +411,36 @@ def _stage_table(cur: Any) -> None:
     cur.execute(f"DELETE FROM {_STAGE}")  # noqa: S608 - constant
 
 
+def factors_text(points: dict[str, float]) -> str:
+    """The stored form of a grade's factor points: JSON with sorted keys and no
+    spaces, exactly `json.dumps(points, sort_keys=True, separators=(",", ":"))`
+    (factor codes need no escaping; floats are written as repr, as json does),
+    built a few times faster: a full recomputation writes a million."""
+    return "{" + ",".join(f'"{k}":{v!r}' for k, v in sorted(points.items())) + "}"
+
+
+def _rows(results: Sequence[engine.Result]) -> list[tuple[Any, ...]]:
+    return [(r.subject_id, r.grade, r.score, r.evidence, r.tenure_days, factors_text(r.points)) for r in results]
+
+
 def _write(results: Sequence[engine.Result], policy: ParsedPolicy, as_of: dt.date, mark: dt.datetime) -> int:
-    """Store a batch of computed grades: upsert the ones that differ from the
-    stored grade, and append a history row where the grade or the policy
-    changed. Returns the number of history rows. Call inside a transaction.
+    """Store a batch of computed grades (see `_write_rows`)."""
+    return _write_rows(_rows(results), policy, as_of, mark)
+
+
+def _write_rows(rows: list[tuple[Any, ...]], policy: ParsedPolicy, as_of: dt.date, mark: dt.datetime) -> int:
+    """Store a batch of computed grades (`_rows`): upsert the ones that differ
+    from the stored grade, and append a history row where the grade or the
+    policy changed. Returns the number of history rows. Call inside a
+    transaction.
 
     The batch is staged in a temporary table (COPY on PostgreSQL) and compared
     with the stored grades and written by two statements, so no stored grade
     goes through Python. `mark` is when the batch's records were read: a grade
     computed after it (the credit sweep, after a record was added in between)
     is newer than this batch's and is left as it is."""
-    if not results:
+    if not rows:
         return 0
-    dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
-    rows = [(r.subject_id, r.grade, r.score, r.evidence, r.tenure_days, dumps(r.points)) for r in results]
     pg = connection.vendor == "postgresql"
     at = connection.ops.adapt_datetimefield_value(mark)
     day = connection.ops.adapt_datefield_value(as_of)
@@ -458,8 +473,9 @@ def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: d
             results = list(engine.compute(scorer, explain=False, **batch))
     else:
         results = list(engine.compute(scorer, explain=False, **batch))
+    rows = _rows(results)  # before the write transaction: on SQLite it holds the database's write lock
     with transaction.atomic():
-        changed = _write(results, policy, as_of, mark)
+        changed = _write_rows(rows, policy, as_of, mark)
     return len(results), changed
 
 
