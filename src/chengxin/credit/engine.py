@@ -25,6 +25,8 @@ from .policy import Factor, Policy
 MEMBERSHIP_KIND = "membership.held"  # its tag is the declared size
 _SAFE = re.compile(r"^[a-z0-9_.]+$")
 RECORDS = "credit_creditrecord"
+_KIND_IN = re.compile(r"r\.kind IN (\([^)]*\))")
+_TAG_IN = re.compile(r"r\.tag IN (\([^)]*\))")
 
 
 def _in(values: Iterable[str]) -> str:
@@ -78,6 +80,9 @@ class Scorer:
 
     # --- SQL
 
+    def _weight(self) -> str:
+        return f"EXP((r.day - {self.as_of_day}) * CAST({self.k!r} AS DOUBLE PRECISION))"
+
     def _col(self, cond: str, *, weighted: bool, window: int | None = None) -> int:
         if window is not None:
             cond = f"{cond} AND r.day > {self.as_of_day - window}"
@@ -85,7 +90,7 @@ class Scorer:
         # (with CASE … ELSE 0 every record stepped every one of them). No
         # matching record: COUNT gives 0, SUM gives NULL (read as 0).
         if weighted:
-            expr = f"SUM(EXP((r.day - {self.as_of_day}) * CAST({self.k!r} AS DOUBLE PRECISION))) FILTER (WHERE {cond})"
+            expr = f"SUM({self._weight()}) FILTER (WHERE {cond})"
         else:
             expr = f"COUNT(*) FILTER (WHERE {cond})"
         if expr not in self._index:
@@ -117,20 +122,62 @@ class Scorer:
         )
 
     def sql(self, where_subjects: str) -> str:
+        agg_where = where_subjects.replace("s.id", "r.subject_id")
         if connection.vendor == "sqlite":
             created = "CAST(julianday(s.created_at) - 2440587.5 AS INTEGER)"
+            records = self._sqlite_records(agg_where)
         else:
             created = "((s.created_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
-        aggs = ", ".join(f"{c} AS c{i}" for i, c in enumerate(self.columns)) or "0 AS c0"
-        agg_where = where_subjects.replace("s.id", "r.subject_id")
+            records = None
+        if records is not None:
+            columns, source = records
+        else:
+            columns = self.columns
+            source = f"{RECORDS} r{_scoring_index()} WHERE {self.record_filter()} AND {agg_where}"
+        aggs = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns)) or "0 AS c0"
         return (
             f"SELECT s.id, {created}, CASE WHEN s.contact_phone <> '' OR s.contact_email <> '' THEN 1 ELSE 0 END, "  # noqa: S608 - codes are checked by _SAFE, numbers are ints
             f"{', '.join(f'a.c{i}' for i in range(max(1, len(self.columns))))} "
             f"FROM registry_subject s LEFT JOIN ("
-            f"SELECT r.subject_id AS sid, {aggs} FROM {RECORDS} r{_scoring_index()} "
-            f"WHERE {self.record_filter()} AND {agg_where} GROUP BY r.subject_id"
+            f"SELECT r.subject_id AS sid, {aggs} FROM {source} GROUP BY r.subject_id"
             f") a ON a.sid = s.id WHERE {where_subjects} ORDER BY s.id"
         )
+
+    def _sqlite_records(self, agg_where: str) -> tuple[list[str], str] | None:
+        """SQLite evaluates every aggregate's condition for every record, and
+        each `kind IN (…)` list is a lookup: with the default policy's 26
+        columns, ~2.5 µs per record. Here each record's kind and tag are turned
+        into bit sets once (which of the policy's kind lists and tag lists
+        they are in; one CASE each) and its weight is computed once, in a
+        subquery kept as a co-routine (LIMIT -1: not flattened into the
+        aggregates, which would repeat the CASEs), and the aggregates test bits:
+        ~20 % less time for the query. The columns are the same, in the same
+        order, as `self.columns` (which stay in the plain form, used on
+        PostgreSQL, where this is slower). None: more lists than bits."""
+        kind_sets: dict[str, int] = {}
+        tag_sets: dict[str, int] = {}
+
+        def bit(sets: dict[str, int], col: str) -> Callable[[re.Match[str]], str]:
+            def sub(m: re.Match[str]) -> str:
+                n = sets.setdefault(m.group(1), len(sets))
+                return f"(r.{col} & {1 << n}) <> 0"
+            return sub
+
+        weight = self._weight()
+        columns = [_TAG_IN.sub(bit(tag_sets, "tb"), _KIND_IN.sub(bit(kind_sets, "kb"), c.replace(weight, "r.w")))
+                   for c in self.columns]
+        if len(kind_sets) > 62 or len(tag_sets) > 62 or any(_KIND_IN.search(c) or _TAG_IN.search(c) for c in columns):
+            return None
+
+        def members(in_list: str) -> set[str]:
+            return {v.strip("'") for v in in_list[1:-1].split(",")}
+
+        kind_bits = {k: sum(1 << n for in_list, n in kind_sets.items() if k in members(in_list)) for k in sorted(self.kinds)}
+        kb = "CASE r.kind " + " ".join(f"WHEN '{k}' THEN {b}" for k, b in kind_bits.items() if b) + " ELSE 0 END"
+        tb = " + ".join(f"(CASE WHEN r.tag IN {in_list} THEN {1 << n} ELSE 0 END)" for in_list, n in tag_sets.items()) or "0"
+        source = (f"(SELECT r.subject_id AS subject_id, r.day AS day, {weight} AS w, {kb} AS kb, {tb} AS tb "  # noqa: S608 - as sql()
+                  f"FROM {RECORDS} r{_scoring_index()} WHERE {self.record_filter()} AND {agg_where} LIMIT -1) r")
+        return columns, source
 
     def sizes_sql(self, where_subjects: str) -> str:
         agg_where = where_subjects.replace("s.id", "r.subject_id")
