@@ -96,12 +96,13 @@ def engine_sql(scorer: Any, where: str) -> tuple[str, str]:
     whatever database Django is set up on."""
     from chengxin.credit import engine
 
-    saved = engine.connection
+    saved, bits = engine.connection, getattr(scorer, "bit_sets", False)
     engine.connection = _Postgres()  # type: ignore[assignment]
+    scorer.bit_sets = False  # the plain aggregates (the engine's bit-set rewrite is for row-at-a-time databases)
     try:
         return scorer.sql(where), scorer.sizes_sql(where)
     finally:
-        engine.connection = saved
+        engine.connection, scorer.bit_sets = saved, bits
 
 
 # Python's round(x, 1): the exact binary value of x rounded half to even. DuckDB's

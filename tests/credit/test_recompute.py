@@ -70,6 +70,19 @@ def test_an_unchanged_grade_is_not_rewritten_and_a_changed_one_is(admin_user: An
 
 
 @pytest.mark.django_db
+def test_the_compiled_scorer_gives_the_explained_scores_and_the_stored_factor_text(admin_user: Any) -> None:
+    _population(admin_user, 25)
+    scorer = engine.Scorer(services.active_policy(), services.conduct_kinds(), TODAY)
+    fast = list(engine.compute(scorer, id_range=(0, 10**9), explain=False))
+    slow = list(engine.compute(scorer, id_range=(0, 10**9)))
+    assert len(fast) == len(slow) == 25 and any(r.points for r in fast)
+    for a, b in zip(fast, slow, strict=True):
+        assert (a.subject_id, a.score, a.grade, a.evidence, a.tenure_days, a.points, a.capped_by) == \
+            (b.subject_id, b.score, b.grade, b.evidence, b.tenure_days, b.points, b.capped_by)
+        assert a.factors_text == services.factors_text(a.points)
+
+
+@pytest.mark.django_db
 def test_a_grade_computed_after_the_batch_read_its_records_is_kept(admin_user: Any) -> None:
     s = make_subject(admin_user)
     services.add_record(subject=s, kind_code="complaint.resolved", tag="on_time", occurred_on=TODAY, summary="x", evidence="e")

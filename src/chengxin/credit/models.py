@@ -129,7 +129,9 @@ class CreditRecord(models.Model):
         ordering = ["-occurred_on", "-pk"]
         indexes = [
             # the scoring query reads records by subject from this index alone
-            models.Index(fields=["subject", "kind", "day", "tag", "until_day", "retraction"], name="credit_record_scoring"),
+            # (id: the superseded-record check; on SQLite every index has it)
+            models.Index(fields=["subject", "kind", "day", "tag", "until_day", "retraction"], name="credit_record_scoring",
+                         include=["id"]),
             models.Index(fields=["kind", "day"]),
         ]
         constraints = [

@@ -420,7 +420,8 @@ def factors_text(points: dict[str, float]) -> str:
 
 
 def _rows(results: Sequence[engine.Result]) -> list[tuple[Any, ...]]:
-    return [(r.subject_id, r.grade, r.score, r.evidence, r.tenure_days, factors_text(r.points)) for r in results]
+    return [(r.subject_id, r.grade, r.score, r.evidence, r.tenure_days, r.factors_text or factors_text(r.points))
+            for r in results]
 
 
 def _write(results: Sequence[engine.Result], policy: ParsedPolicy, as_of: dt.date, mark: dt.datetime) -> int:
@@ -470,6 +471,8 @@ def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: d
             # sort by subject fits in memory
             cur.execute("SET LOCAL jit = off")
             cur.execute("SET LOCAL work_mem = '64MB'")
+            if _JOB:  # one of several processes: parallel workers would only compete for the same cores
+                cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             results = list(engine.compute(scorer, explain=False, **batch))
     else:
         results = list(engine.compute(scorer, explain=False, **batch))
