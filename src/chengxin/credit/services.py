@@ -380,7 +380,7 @@ _STAGE_COLUMNS = "subject_id, grade, score, evidence, tenure_days, factors"
 _HISTORY_SQL = (
     "INSERT INTO credit_gradechange (subject_id, at, as_of, grade, previous, score, policy_version) "
     "SELECT t.subject_id, %(at)s, %(as_of)s, t.grade, COALESCE(g.grade, ''), t.score, %(version)s "
-    "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id "
+    "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id AND g.subject_id BETWEEN %(lo)s AND %(hi)s "
     "WHERE CASE WHEN g.subject_id IS NULL THEN t.grade <> '' "
     "ELSE g.computed_at <= %(at)s AND (g.grade <> t.grade OR g.policy_version <> %(version)s) END"
 )
@@ -389,7 +389,7 @@ _HISTORY_SQL = (
 _UPSERT_SQL = (
     "INSERT INTO credit_grade (subject_id, grade, score, evidence, tenure_days, policy_version, as_of, factors, computed_at) "
     "SELECT t.subject_id, t.grade, t.score, t.evidence, t.tenure_days, %(version)s, %(as_of)s, t.factors, %(at)s "
-    "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id "
+    "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id AND g.subject_id BETWEEN %(lo)s AND %(hi)s "
     "WHERE g.subject_id IS NULL OR g.computed_at <= %(at)s AND (g.grade <> t.grade OR g.score <> t.score "
     "OR g.evidence <> t.evidence OR g.tenure_days <> t.tenure_days OR g.policy_version <> %(version)s "
     "OR g.as_of <> %(as_of)s OR g.factors <> t.factors) "
@@ -445,13 +445,18 @@ def _write_rows(rows: list[tuple[Any, ...]], policy: ParsedPolicy, as_of: dt.dat
     pg = connection.vendor == "postgresql"
     at = connection.ops.adapt_datetimefield_value(mark)
     day = connection.ops.adapt_datefield_value(as_of)
-    params = {"version": policy.version, "as_of": day, "at": at}
+    # the batch's id range, said explicitly: the temporary table has no
+    # statistics, and PostgreSQL otherwise read all of credit_grade to join it
+    ids = [row[0] for row in rows]
+    params = {"version": policy.version, "as_of": day, "at": at, "lo": min(ids), "hi": max(ids)}
     with connection.cursor() as cur:
         _stage_table(cur)
         if pg:
             with cur.cursor.copy(f"COPY {_STAGE} ({_STAGE_COLUMNS}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
+            if len(rows) < 2000:  # a few subjects (the credit sweep): statistics let it look them up one by one
+                cur.execute(f"ANALYZE {_STAGE}")
         else:
             cur.executemany(f"INSERT INTO {_STAGE} ({_STAGE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)", rows)  # noqa: S608 - constant
         cur.execute(_HISTORY_SQL, params)
