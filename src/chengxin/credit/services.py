@@ -483,6 +483,11 @@ def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: d
         results = list(engine.compute(scorer, explain=False, **batch))
     rows = _rows(results)  # before the write transaction: on SQLite it holds the database's write lock
     with transaction.atomic():
+        if _JOB and connection.vendor == "postgresql":
+            # grades are derived data, rebuilt by the next run: a full
+            # recomputation's batches need not wait for their WAL flush
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit = off")
         changed = _write_rows(rows, policy, as_of, mark)
     return len(results), changed
 
@@ -492,6 +497,17 @@ _JOB: dict[str, Any] = {}
 
 
 def _range_job(rng: tuple[int, int]) -> tuple[int, int]:
+    if connection.vendor == "sqlite" and not _JOB.get("tuned"):
+        # this process's connection (it ends with the recomputation): a larger
+        # page cache for the grade tables' B-trees (upserts ~30 % faster), the
+        # staged batch in memory, and no checkpoint after every commit (each
+        # copied the pages written since the last one into the database file:
+        # ~0.1 s per batch); the parent checkpoints once at the end
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size = -131072")
+            cur.execute("PRAGMA temp_store = MEMORY")
+            cur.execute("PRAGMA wal_autocheckpoint = 0")
+        _JOB["tuned"] = True
     return _batch(_JOB["scorer"], _JOB["policy"], _JOB["as_of"], {"id_range": rng})
 
 
@@ -518,6 +534,9 @@ def _parallel(ranges: list[tuple[int, int]], jobs: int, scorer: engine.Scorer, p
                     progress(done, total)
     finally:
         _JOB.clear()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:  # what the workers wrote, into the database file (once, not per batch)
+            cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return done, changed
 
 
