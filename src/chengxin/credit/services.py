@@ -546,7 +546,8 @@ def _forkable() -> bool:
     (they would not see its writes)."""
     if connection.in_atomic_block:
         return False
-    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+    in_memory = getattr(connection, "is_in_memory_db", None)  # SQLite's wrapper only
+    return not (connection.vendor == "sqlite" and in_memory is not None and in_memory())
 
 
 def recompute(*, ids: Sequence[int] | None = None, as_of: dt.date | None = None,
