@@ -57,6 +57,15 @@ def base_env() -> dict[str, str]:
     return env
 
 
+def env_for(url: str, var: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `chengxin` process on a bench database."""
+    env = base_env()
+    env["DATABASE_URL"] = url
+    env["CHENGXIN_VAR_DIR"] = str(var)
+    env.update(extra)
+    return env
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None, quiet: bool = False, **kw) -> subprocess.CompletedProcess:  # type: ignore[no-untyped-def, type-arg]
     res = subprocess.run(cmd, env=env, text=True, capture_output=True, **kw)
     if res.returncode != 0:

@@ -33,17 +33,8 @@ DATA_VERSION = 1  # bump when _prepare.py writes different data
 sys.path.insert(0, str(BENCH))
 import search as common  # noqa: E402  (server, private PostgreSQL, CPU from /proc)
 
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", flush=True)
-
-
-def env_for(url: str, var: Path) -> dict[str, str]:
-    env = common.base_env()
-    env["DATABASE_URL"] = url
-    env["CHENGXIN_VAR_DIR"] = str(var)
-    # the server's own JSON request log would go to the terminal: keep it in the granian log only
-    return env
+log = common.log
+env_for = common.env_for
 
 
 def meta_want(args: argparse.Namespace) -> dict[str, int]:

@@ -45,17 +45,11 @@ import _data  # noqa: E402
 import _gen  # noqa: E402
 import search as common  # noqa: E402  (private PostgreSQL cluster, CPU from /proc, load average)
 
-
-def log(msg: str) -> None:
-    print(f"[bench] {msg}", flush=True)
+log = common.log
 
 
 def env_for(url: str, var: Path) -> dict[str, str]:
-    env = common.base_env()
-    env["DATABASE_URL"] = url
-    env["CHENGXIN_VAR_DIR"] = str(var)
-    env["CHENGXIN_LOG_LEVEL"] = "WARNING"
-    return env
+    return common.env_for(url, var, CHENGXIN_LOG_LEVEL="WARNING")
 
 
 def run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
