@@ -1,5 +1,5 @@
 """Query plans and times of one batch of the full recomputation (the first
-id range `services._id_ranges()` yields), on the database of DATABASE_URL:
+id range `grading.id_ranges()` yields), on the database of DATABASE_URL:
 the engine's two queries with their plans (SQLite: EXPLAIN QUERY PLAN;
 PostgreSQL: EXPLAIN (ANALYZE, BUFFERS)), then the time of each step of the
 batch (queries, scoring, reading old grades and writing, in a transaction
@@ -26,12 +26,12 @@ def main() -> None:
     from django.db import connection, transaction
 
     from chengxin.core import clock
-    from chengxin.credit import engine, services
+    from chengxin.credit import engine, grading, services
 
     policy = services.active_policy()
     as_of = services.today()
     scorer = engine.Scorer(policy, services.conduct_kinds(), as_of)
-    lo, hi = next(iter(services._id_ranges()))
+    lo, hi = next(iter(grading.id_ranges()))
     where = f"s.id >= {lo} AND s.id < {hi}"
     print(f"{connection.vendor}, batch {lo} <= id < {hi}, {len(scorer.columns)} aggregate columns\n")
     with connection.cursor() as cur:
@@ -68,7 +68,7 @@ def main() -> None:
     t_score = time.perf_counter() - t
     with transaction.atomic():
         t = time.perf_counter()
-        services._write(results, policy, as_of, clock.now())
+        grading._write(results, policy, as_of, clock.now())
         t_write = time.perf_counter() - t
         transaction.set_rollback(True)
     n = max(1, len(rows))

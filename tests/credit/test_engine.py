@@ -10,7 +10,7 @@ import pytest
 
 from chengxin.core import clock
 from chengxin.core.errors import Conflict, PermissionDenied, ValidationFailed
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from chengxin.credit.models import AppendOnlyError, CreditRecord, Grade, GradeChange
 from chengxin.credit.policy import default_text, parse
 from tests.factories import make_subject
@@ -43,7 +43,7 @@ def add(subject: Any, kind: str, days_ago: int = 0, tag: str = "", **kw: Any) ->
 
 
 def grade_of(subject: Any) -> Grade:
-    services.run_pending()
+    grading.run_pending()
     return Grade.objects.get(subject=subject)
 
 
@@ -52,7 +52,7 @@ def w(days: int) -> float:
 
 
 def test_no_records_means_not_rated(subject: Any) -> None:
-    services.recompute()
+    grading.recompute()
     g = Grade.objects.get(subject=subject)
     assert g.grade == "" and g.score == 70.0 and g.evidence == 0
 

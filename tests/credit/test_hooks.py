@@ -11,7 +11,7 @@ from chengxin.accounts.services import grant_subject_access
 from chengxin.complaints import filing
 from chengxin.complaints import services as complaints
 from chengxin.core.permissions import Role
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from chengxin.credit.models import CreditRecord, Grade
 from chengxin.lists import services as lists
 from chengxin.membership import services as membership
@@ -25,8 +25,8 @@ def kinds(subject: Any) -> list[str]:
 
 
 def grades() -> dict[int, tuple[str, float, dict[str, float]]]:
-    services.run_pending()
-    services.recompute()
+    grading.run_pending()
+    grading.recompute()
     return {g.subject_id: (g.grade, g.score, g.factors) for g in Grade.objects.all()}
 
 

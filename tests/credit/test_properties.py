@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from chengxin.credit.models import Grade
 from tests.factories import make_subject
 
@@ -95,9 +95,9 @@ def test_incremental_recomputation_equals_full(admin_user: Any, histories: Any) 
     Grade.objects.all().delete()
     for h in histories:
         _subject(h, admin_user)
-    services.run_pending()  # incremental: the subjects whose records changed
+    grading.run_pending()  # incremental: the subjects whose records changed
     incremental = {g.subject_id: (g.grade, g.score, g.evidence, g.factors) for g in Grade.objects.all()}
     Grade.objects.all().delete()
-    services.recompute()  # full
+    grading.recompute()  # full
     full = {g.subject_id: (g.grade, g.score, g.evidence, g.factors) for g in Grade.objects.all()}
     assert {k: full[k] for k in incremental} == incremental

@@ -13,7 +13,7 @@ import pytest
 
 from chengxin.core import clock
 from chengxin.core.errors import NotAuthenticated, PermissionDenied, ValidationFailed
-from chengxin.credit import rankings, services
+from chengxin.credit import grading, rankings, services
 from chengxin.credit.models import AppendOnlyError, Grade, RankingEdition
 from chengxin.credit.policy import default_text
 from chengxin.ledger.models import AuditEntry
@@ -101,7 +101,7 @@ def test_real_grades_subject_with_no_history_is_not_listed(admin_user: Any) -> N
     fresh = subject(admin_user, registered=NOW - dt.timedelta(days=30))
     add(fresh, "identity.verified")
     add(fresh, "award", n=3)
-    services.recompute()
+    grading.recompute()
     grades = {g.subject_id: g for g in Grade.objects.all()}
     assert grades[nothing.pk].grade == "" and grades[nothing.pk].evidence == 0
     assert grades[fresh.pk].score > grades[enough.pk].score  # the best score, but too new
@@ -238,7 +238,7 @@ def test_a_published_ranking_does_not_change_afterwards(admin_user: Any, reviewe
         add(s, "identity.verified")
         add(s, "complaint.resolved", tag="on_time", n=2)
         add(s, "award", n=awards)
-    services.recompute()
+    grading.recompute()
     assert ids(rankings.live()) == [first.pk, second.pk, third.pk]
     edition = rankings.publish(actor=reviewer, filters={}, title="2026年度诚信企业榜")
     published = json.loads(json.dumps(edition.rows))
@@ -246,13 +246,13 @@ def test_a_published_ranking_does_not_change_afterwards(admin_user: Any, reviewe
 
     # the leader is penalised and renamed, the last one is blacklisted; grades are recomputed
     add(first, "penalty.admin", n=2, days_ago=1)
-    services.run_pending()
+    grading.run_pending()
     registry.update_subject(actor=admin_user, subject=first, data={"name": "改名后的有限公司"}, reason="更名")
     lists.add_entry(actor=reviewer, subject=third, kind="blacklist", reason="严重失信")
-    services.run_pending()
-    services.recompute()
+    grading.run_pending()
+    grading.recompute()
     clock.freeze(NOW + dt.timedelta(days=40))
-    services.recompute()
+    grading.recompute()
     live_now = ids(rankings.live())
     assert live_now[0] == second.pk and third.pk not in live_now
     assert Grade.objects.get(subject=first).grade != published[0]["grade"]

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chengxin.core import clock
-from chengxin.credit import engine, services
+from chengxin.credit import engine, grading, services
 from chengxin.credit.models import Grade, GradeChange
 from tests.factories import make_subject
 
@@ -53,17 +53,17 @@ def _grades() -> dict[int, tuple[Any, ...]]:
 @pytest.mark.django_db
 def test_an_unchanged_grade_is_not_rewritten_and_a_changed_one_is(admin_user: Any) -> None:
     subjects = _population(admin_user, 12)
-    first = services.recompute(as_of=TODAY)
+    first = grading.recompute(as_of=TODAY)
     rated = sum(1 for g in Grade.objects.all() if g.grade)
     assert first["subjects"] == 12 and first["grade_changes"] == rated == GradeChange.objects.count() > 0
     before = {g.subject_id: g.computed_at for g in Grade.objects.all()}
     clock.freeze(NOW + dt.timedelta(hours=1))
-    assert services.recompute(as_of=TODAY)["grade_changes"] == 0
+    assert grading.recompute(as_of=TODAY)["grade_changes"] == 0
     assert {g.subject_id: g.computed_at for g in Grade.objects.all()} == before  # nothing written
     # a new fact about one subject: only its grade is rewritten
     target = subjects[3]
     services.add_record(subject=target, kind_code="warning.fraud", occurred_on=TODAY, summary="fraud", evidence="e")
-    services.recompute(as_of=TODAY)
+    grading.recompute(as_of=TODAY)
     after = {g.subject_id: g.computed_at for g in Grade.objects.all()}
     assert [sid for sid in after if after[sid] != before[sid]] == [target.pk]
     assert "warnings" in Grade.objects.get(subject=target).factors
@@ -79,24 +79,24 @@ def test_the_compiled_scorer_gives_the_explained_scores_and_the_stored_factor_te
     for a, b in zip(fast, slow, strict=True):
         assert (a.subject_id, a.score, a.grade, a.evidence, a.tenure_days, a.points, a.capped_by) == \
             (b.subject_id, b.score, b.grade, b.evidence, b.tenure_days, b.points, b.capped_by)
-        assert a.factors_text == services.factors_text(a.points)
+        assert a.factors_text == grading.factors_text(a.points)
 
 
 @pytest.mark.django_db
 def test_a_grade_computed_after_the_batch_read_its_records_is_kept(admin_user: Any) -> None:
     s = make_subject(admin_user)
     services.add_record(subject=s, kind_code="complaint.resolved", tag="on_time", occurred_on=TODAY, summary="x", evidence="e")
-    services.recompute(as_of=TODAY)  # the credit sweep graded it at NOW
+    grading.recompute(as_of=TODAY)  # the credit sweep graded it at NOW
     stored = Grade.objects.get(subject=s)
     policy = services.active_policy()
     (result,) = engine.compute(engine.Scorer(policy, services.conduct_kinds(), TODAY), ids=[s.pk], explain=False)
     stale = dataclasses.replace(result, grade="D", score=10.0)  # what a batch that read earlier computed
     with transaction.atomic():
-        assert services._write([stale], policy, TODAY, NOW - dt.timedelta(seconds=1)) == 0
+        assert grading._write([stale], policy, TODAY, NOW - dt.timedelta(seconds=1)) == 0
     kept = Grade.objects.get(subject=s)
     assert (kept.grade, kept.score, kept.computed_at) == (stored.grade, stored.score, stored.computed_at)
     with transaction.atomic():  # read after the stored grade was computed: it replaces it
-        assert services._write([stale], policy, TODAY, NOW + dt.timedelta(seconds=1)) == 1
+        assert grading._write([stale], policy, TODAY, NOW + dt.timedelta(seconds=1)) == 1
     assert (Grade.objects.get(subject=s).grade, GradeChange.objects.filter(subject=s).first().previous) == ("D", stored.grade)
 
 
@@ -106,21 +106,21 @@ def test_worker_processes_give_the_grades_of_one_process(admin_user: Any, monkey
         pytest.skip("worker processes need a database they can open: the in-memory SQLite test database is not one "
                     "(the suite's PostgreSQL run covers this)")
     _population(admin_user, 40)
-    monkeypatch.setattr(services, "BATCH", 6)  # 7 batches
+    monkeypatch.setattr(grading, "BATCH", 6)  # 7 batches
     seen: list[tuple[int, int]] = []
-    one = services.recompute(as_of=TODAY, jobs=1)
+    one = grading.recompute(as_of=TODAY, jobs=1)
     expected, history = _grades(), GradeChange.objects.count()
     Grade.objects.all().delete()
     GradeChange.objects.all().delete()
-    many = services.recompute(as_of=TODAY, jobs=3, progress=lambda done, total: seen.append((done, total)))
+    many = grading.recompute(as_of=TODAY, jobs=3, progress=lambda done, total: seen.append((done, total)))
     assert _grades() == expected and GradeChange.objects.count() == history
     assert many["subjects"] == one["subjects"] == 40 and many["grade_changes"] == one["grade_changes"]
     assert len(seen) == 7 and seen[-1] == (40, 40)
-    assert services.recompute(as_of=TODAY, jobs=3)["grade_changes"] == 0
+    assert grading.recompute(as_of=TODAY, jobs=3)["grade_changes"] == 0
 
 
 @given(st.dictionaries(st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True),
                        st.floats(allow_nan=False, allow_infinity=False), max_size=15))
 def test_factors_text_is_the_canonical_json(points: dict[str, float]) -> None:
-    assert services.factors_text(points) == json.dumps(points, sort_keys=True, separators=(",", ":"))
-    assert json.loads(services.factors_text(points)) == points
+    assert grading.factors_text(points) == json.dumps(points, sort_keys=True, separators=(",", ":"))
+    assert json.loads(grading.factors_text(points)) == points

@@ -10,7 +10,7 @@ import pytest
 
 from chengxin.accounts import services as accounts
 from chengxin.core.permissions import Role
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from chengxin.credit.models import CreditRecord, Policy
 from chengxin.credit.policy import default_text
 from tests.factories import make_subject, make_user
@@ -34,7 +34,7 @@ def subject(admin_user: Any) -> Any:
                         summary="投诉（质量）：投诉未回应", evidence="TS2026112300000001")
     services.add_record(subject=s, kind_code="platform.violation", occurred_on=today - dt.timedelta(days=3),
                         summary="平台处置：售假下架", source="member_platform", source_name="某电商平台", evidence="工单 8812")
-    services.run_pending()
+    grading.run_pending()
     return s
 
 
@@ -141,7 +141,7 @@ def test_policy_upload_preview_activate(client: Any, subject: Any, admin_user: A
     resp = client.post(f"/staff/credit/policy/{draft.pk}/activate")
     assert resp.status_code == 302
     assert services.active_policy().version == "2026.2"
-    services.recompute()
+    grading.recompute()
     assert services.explanation(subject)["factors"][-4]["code"]  # computed under the new policy
     body = client.get(f"/api/v1/subjects/{subject.pk}/credit").json()
     assert body["policy_version"] == "2026.2"

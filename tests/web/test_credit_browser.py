@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chengxin.core.permissions import Role
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from tests.factories import PASSWORD, make_subject, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ def graded() -> Any:
                         summary_en="Licence and identity checked by the secretariat", evidence="application #1")
     services.add_record(subject=s, kind_code="complaint.unanswered", tag="none", occurred_on=today,
                         summary="投诉（商品质量）：投诉未回应", summary_en="Complaint (quality): unanswered", evidence="TS1")
-    services.run_pending()
+    grading.run_pending()
     return s
 
 
@@ -58,7 +58,7 @@ def test_reviewer_enters_an_award_and_the_grade_follows(page: Any, live_server: 
     page.locator("#evidence").fill("协会文件〔2026〕7号")
     page.locator("#save-record").click()
     expect(page.locator("#versions")).to_contain_text("协会文件〔2026〕7号")
-    services.run_pending()  # what the worker's credit sweep does within 30 s
+    grading.run_pending()  # what the worker's credit sweep does within 30 s
     page.goto(f"/s/{graded.pk}/credit")
     expect(page.locator("#factor-awards td.num")).to_have_text("+4.0")
     assert float(page.locator("#factors tfoot .num").inner_text()) == before + 4.0

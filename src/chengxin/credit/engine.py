@@ -57,7 +57,7 @@ class Result:
     points: dict[str, float]  # factor code -> points (non-zero only)
     details: dict[str, dict[str, Any]]  # factor code -> inputs (for the explanation)
     capped_by: list[str]
-    factors_text: str = ""  # `points` as stored (services.factors_text), when the scorer built it
+    factors_text: str = ""  # `points` as stored (grading.factors_text), when the scorer built it
 
 
 class Scorer:
@@ -387,7 +387,7 @@ class Scorer:
             out.append(f"        if grade in {better!r}:")
             out.append(f"            grade = {cap.grade!r}")
             out.append(f"        capped.append({cap.grade!r})")
-        # the stored form of `points` (services.factors_text): keys in sorted order
+        # the stored form of `points` (grading.factors_text): keys in sorted order
         out.append("    parts = []")
         for f, _cols in sorted(self.plan, key=lambda fc: fc[0].code):
             out.append(f"    if p_{f.code}:")

@@ -7,16 +7,16 @@ from django.tasks import task
 def credit_sweep() -> int:
     """Recompute the subjects whose records changed (within a minute of the
     event); once a day, all of them, because weights change with age."""
-    from . import services
+    from . import grading
 
-    n = services.run_pending()
-    if services.daily_due():
-        n += services.recompute()["subjects"]
+    n = grading.run_pending()
+    if grading.daily_due():
+        n += grading.recompute()["subjects"]
     return n
 
 
 @task()
 def recompute_all() -> int:
-    from . import services
+    from . import grading
 
-    return int(services.recompute()["subjects"])
+    return int(grading.recompute()["subjects"])

@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from chengxin.credit.models import Grade
 from chengxin.lists import services as lists
 
@@ -65,6 +65,6 @@ def load(*, subjects: list[Any], users: dict[str, Any], actor: Any, seed: int = 
     for s in [x for x in pool[cut[5]:] if x.pk not in protected][:sizes[5]]:
         lists.add_entry(actor=actor, subject=s, kind="blacklist", reason="售假且拒不整改", legal_basis="协会章程第十二条")
         n += 1
-    services.recompute()
-    services.run_pending()
+    grading.recompute()
+    grading.run_pending()
     return n, Grade.objects.exclude(grade="").count()

@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chengxin.core.errors import ChengxinError
 from chengxin.core.progress import ProgressBar, isatty
-from chengxin.credit import services
+from chengxin.credit import grading, services
 from chengxin.credit.models import Policy
 from chengxin.credit.policy import parse
 
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         if opts["jobs"] < 1:
             raise CommandError("--jobs: give 1 or more")
-        result = services.recompute(ids=opts.get("subject"), as_of=as_of, jobs=opts["jobs"],
+        result = grading.recompute(ids=opts.get("subject"), as_of=as_of, jobs=opts["jobs"],
                                     progress=(lambda done, total: bar("grades", done, total)) if bar else None)
         if bar:
             bar.close()
@@ -105,5 +105,5 @@ class Command(BaseCommand):
         else:
             services.activate(actor=actor, row=row)
             self.stdout.write(self.style.SUCCESS(f"policy {row.version} active; recomputing all grades"))
-            result = services.recompute()
+            result = grading.recompute()
             self.stdout.write(f"{result['subjects']} subjects graded")
