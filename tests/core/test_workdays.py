@@ -26,7 +26,7 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chengxin.core import workdays
+from chengxin.core import calendar_entries, workdays
 from chengxin.core.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from chengxin.core.models import CalendarDay
 from chengxin.ledger.models import AuditEntry
@@ -53,7 +53,7 @@ FIXTURE_2027 = [
 
 @pytest.fixture
 def staff_2027(db):
-    workdays.import_days(None, FIXTURE_2027, reason="test fixture")
+    calendar_entries.import_days(None, FIXTURE_2027, reason="test fixture")
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ class Test2027:
         assert len(warnings) == 1 and isinstance(warnings[0], str)
 
     def test_a_workday_alone_does_not_cover_a_year(self, reviewer):
-        workdays.set_day(reviewer, "2027-02-06", "workday", "make-up")
+        calendar_entries.set_day(reviewer, "2027-02-06", "workday", "make-up")
         assert workdays.year_coverage(2027) == "none"
         assert workdays.is_workday(D(2027, 2, 6))
 
@@ -230,25 +230,25 @@ class TestStaffEntries:
     def test_override_of_a_package_date_counts_at_once(self, reviewer):
         start = at(2026, 2, 27)  # Friday; Saturday the 28th is a make-up working day
         assert workdays.add_working_days(start, 2) == end(2026, 3, 2)
-        workdays.set_day(reviewer, D(2026, 3, 2), "holiday", "correction", reason="test")
+        calendar_entries.set_day(reviewer, D(2026, 3, 2), "holiday", "correction", reason="test")
         assert workdays.is_workday(D(2026, 3, 2)) is False
         assert workdays.add_working_days(start, 2) == end(2026, 3, 3)
         assert workdays.year_coverage(2026) == "package"  # the staff entry is a correction
         status = workdays.year_status(2026)
         assert (status.coverage, status.staff_holidays, status.staff_workdays) == ("package", 1, 0)
         # a package holiday made a working day
-        workdays.set_day(reviewer, "2026-02-16", "workday", "correction")
+        calendar_entries.set_day(reviewer, "2026-02-16", "workday", "correction")
         assert workdays.is_workday(D(2026, 2, 16))
         assert workdays.add_working_days(at(2026, 2, 14), 1) == end(2026, 2, 16)
-        workdays.delete_day(reviewer, "2026-03-02", reason="undo")
+        calendar_entries.delete_day(reviewer, "2026-03-02", reason="undo")
         assert workdays.add_working_days(start, 2) == end(2026, 3, 2)
 
     def test_changes_are_audited(self, reviewer):
-        entry = workdays.set_day(reviewer, "2027-02-08", "holiday", "Spring Festival", reason="notice")
+        entry = calendar_entries.set_day(reviewer, "2027-02-08", "holiday", "Spring Festival", reason="notice")
         assert entry.created_by == reviewer
-        workdays.set_day(reviewer, "2027-02-08", "holiday", "Spring Festival")  # no change
-        workdays.set_day(reviewer, "2027-02-08", "workday", "Spring Festival", reason="fix")
-        workdays.delete_day(reviewer, "2027-02-08", reason="wrong year")
+        calendar_entries.set_day(reviewer, "2027-02-08", "holiday", "Spring Festival")  # no change
+        calendar_entries.set_day(reviewer, "2027-02-08", "workday", "Spring Festival", reason="fix")
+        calendar_entries.delete_day(reviewer, "2027-02-08", reason="wrong year")
         entries = list(AuditEntry.objects.filter(object_type="core.calendarday").order_by("seq"))
         assert [e.action for e in entries] == ["calendar_day.create", "calendar_day.update", "calendar_day.delete"]
         assert entries[0].after == {"date": "2027-02-08", "kind": "holiday", "name": "Spring Festival"}
@@ -260,7 +260,7 @@ class TestStaffEntries:
 
     def test_delete_of_nothing_is_not_found(self, reviewer):
         with pytest.raises(NotFound):
-            workdays.delete_day(reviewer, "2027-02-08")
+            calendar_entries.delete_day(reviewer, "2027-02-08")
 
     @pytest.mark.parametrize(("kwargs", "field", "code"), [
         ({"date": "2027-2-8"}, "date", "invalid_date"),
@@ -274,7 +274,7 @@ class TestStaffEntries:
     def test_set_day_validates(self, reviewer, kwargs, field, code):
         args = {"date": "2027-02-08", "kind": "holiday", "name": "Spring Festival", **kwargs}
         with pytest.raises(ValidationFailed) as exc:
-            workdays.set_day(reviewer, args["date"], args["kind"], args["name"])
+            calendar_entries.set_day(reviewer, args["date"], args["kind"], args["name"])
         assert (exc.value.field, exc.value.code) == (field, code)
         assert not CalendarDay.objects.exists()
 
@@ -282,21 +282,21 @@ class TestStaffEntries:
     def test_others_may_not_edit(self, request, role):
         user = request.getfixturevalue(role)
         with pytest.raises(PermissionDenied):
-            workdays.set_day(user, "2027-02-08", "holiday", "x")
+            calendar_entries.set_day(user, "2027-02-08", "holiday", "x")
         with pytest.raises(PermissionDenied):
-            workdays.delete_day(user, "2027-02-08")
+            calendar_entries.delete_day(user, "2027-02-08")
         with pytest.raises(PermissionDenied):
-            workdays.import_days(user, FIXTURE_2027)
+            calendar_entries.import_days(user, FIXTURE_2027)
         assert not CalendarDay.objects.exists()
 
     def test_anonymous_may_not_edit(self):
         from django.contrib.auth.models import AnonymousUser
 
         with pytest.raises(NotAuthenticated):
-            workdays.set_day(AnonymousUser(), "2027-02-08", "holiday", "x")
+            calendar_entries.set_day(AnonymousUser(), "2027-02-08", "holiday", "x")
 
     def test_admin_may_edit(self, admin_user):
-        workdays.set_day(admin_user, "2027-02-08", "holiday", "x")
+        calendar_entries.set_day(admin_user, "2027-02-08", "holiday", "x")
         assert CalendarDay.objects.count() == 1
 
 
@@ -310,7 +310,7 @@ def test_one_reading_reads_each_year_once_and_only_within_the_block(db, django_a
             workdays.add_working_days(at(2026, 11, 20), 7)
         with django_assert_num_queries(1):  # another year
             workdays.is_workday(D(2027, 1, 4))
-    workdays.set_day(None, "2026-11-23", "holiday", "test")
+    calendar_entries.set_day(None, "2026-11-23", "holiday", "test")
     with django_assert_num_queries(1):  # outside the block: every call reads again
         assert not workdays.is_workday(D(2026, 11, 23))
     with django_assert_num_queries(1), workdays.one_reading(around=at(2026, 12, 31, 23, 30, tz=dt.UTC)):
@@ -337,29 +337,29 @@ GOOD_CSV = (
 @pytest.mark.django_db
 class TestImport:
     def test_good_file(self, reviewer):
-        report = workdays.import_days(reviewer, GOOD_CSV.encode("utf-8"), reason="State Council notice")
+        report = calendar_entries.import_days(reviewer, GOOD_CSV.encode("utf-8"), reason="State Council notice")
         assert (report.total, report.created, report.updated, report.unchanged) == (6, 6, 0, 0)
         assert report.years == [2027]
         assert CalendarDay.objects.get(date=D(2027, 2, 6)).kind == "workday"
         assert workdays.year_coverage(2027) == "staff"
         assert AuditEntry.objects.filter(action="calendar_day.create", reason="State Council notice").count() == 6
-        again = workdays.import_days(reviewer, io.BytesIO(GOOD_CSV.encode("utf-8")))
+        again = calendar_entries.import_days(reviewer, io.BytesIO(GOOD_CSV.encode("utf-8")))
         assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
         assert AuditEntry.objects.filter(object_type="core.calendarday").count() == 6
 
     def test_gbk_file_and_replacing_an_entry(self, reviewer):
-        workdays.set_day(reviewer, "2027-02-08", "workday", "old")
-        report = workdays.import_days(reviewer, GOOD_CSV.lstrip("\ufeff").encode("gbk"))
+        calendar_entries.set_day(reviewer, "2027-02-08", "workday", "old")
+        report = calendar_entries.import_days(reviewer, GOOD_CSV.lstrip("\ufeff").encode("gbk"))
         assert (report.created, report.updated) == (5, 1)
         assert CalendarDay.objects.get(date=D(2027, 2, 8)).name == "春节"
 
     def test_dry_run_writes_nothing(self, reviewer):
-        report = workdays.import_days(reviewer, GOOD_CSV, dry_run=True)
+        report = calendar_entries.import_days(reviewer, GOOD_CSV, dry_run=True)
         assert (report.created, report.dry_run) == (6, True)
         assert not CalendarDay.objects.exists()
 
     def test_rows_and_a_weekday_holiday(self):
-        report = workdays.import_days(None, [{"date": "2027-03-03", "kind": "holiday", "name": "x"},
+        report = calendar_entries.import_days(None, [{"date": "2027-03-03", "kind": "holiday", "name": "x"},
                                              ("2027-03-06", "workday", "y")])
         assert report.created == 2
         assert not workdays.is_workday(D(2027, 3, 3)) and workdays.is_workday(D(2027, 3, 6))
@@ -380,7 +380,7 @@ class TestImport:
         text = f"date,kind,name\n2027-02-08,holiday,春节\n{bad_row}\n2027-02-10,holiday,春节\n"
         before = AuditEntry.objects.count()
         with pytest.raises(ValidationFailed) as exc:
-            workdays.import_days(reviewer, text.encode())
+            calendar_entries.import_days(reviewer, text.encode())
         err = exc.value
         assert (err.field, err.code) == (field, code)
         assert err.details == {"row": 3}
@@ -392,7 +392,7 @@ class TestImport:
     def test_all_problems_are_listed(self, reviewer):
         text = "date,kind,name\n2027-13-01,holiday,a\n2027-02-08,nope,b\n2027-02-08,holiday,c\n2027-02-08,holiday,d\n"
         with pytest.raises(ValidationFailed) as exc:
-            workdays.import_days(reviewer, text)
+            calendar_entries.import_days(reviewer, text)
         assert [(e["row"], e["field"], e["code"]) for e in exc.value.errors] == [
             (2, "date", "invalid_date"), (3, "kind", "invalid_choice"),
             (4, "date", "duplicate"), (5, "date", "duplicate"),
@@ -409,11 +409,11 @@ class TestImport:
     ])
     def test_bad_files(self, reviewer, data, code):
         with pytest.raises(ValidationFailed) as exc:
-            workdays.import_days(reviewer, data)
+            calendar_entries.import_days(reviewer, data)
         assert (exc.value.field, exc.value.code) == ("file", code)
 
     def test_chinese_headers(self, reviewer):
-        report = workdays.import_days(reviewer, "日期,类型,名称\n2027-02-08,holiday,春节\n")
+        report = calendar_entries.import_days(reviewer, "日期,类型,名称\n2027-02-08,holiday,春节\n")
         assert report.created == 1
 
 
@@ -433,8 +433,8 @@ PROPERTY_SETTINGS = settings(
 @pytest.fixture(params=["package only", "with staff 2027"])
 def calendar(request, db):
     if request.param == "with staff 2027":
-        workdays.import_days(None, FIXTURE_2027)
-        workdays.import_days(None, [("2026-03-02", "holiday", "correction"), ("2028-01-03", "holiday", "x")])
+        calendar_entries.import_days(None, FIXTURE_2027)
+        calendar_entries.import_days(None, [("2026-03-02", "holiday", "correction"), ("2028-01-03", "holiday", "x")])
     return request.param
 
 

@@ -47,7 +47,7 @@ class CalendarDay(models.Model):
 
     An entry overrides the holiday package for its date (a correction) and
     supplies the years the package does not know yet. Written only through
-    `chengxin.core.workdays.set_day` / `delete_day` / `import_days`, which
+    `chengxin.core.calendar_entries.set_day` / `delete_day` / `import_days`, which
     audit every change.
     """
 

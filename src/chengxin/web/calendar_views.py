@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from chengxin.core import clock, workdays
+from chengxin.core import calendar_entries, clock, workdays
 from chengxin.core.errors import ChengxinError, NotFound, ValidationFailed
 from chengxin.core.models import CalendarDay
 from chengxin.core.permissions import requires
@@ -31,7 +31,7 @@ COVERAGE_LABELS = {
 
 
 class DayForm(forms.Form):
-    """Only shapes the input; the rules are in workdays.set_day."""
+    """Only shapes the input; the rules are in calendar_entries.set_day."""
 
     date = forms.CharField(
         label=gettext_lazy("Date"), max_length=20,
@@ -58,7 +58,7 @@ def _add(request: HttpRequest, form: DayForm) -> HttpResponse | None:
         return None
     data = form.cleaned_data
     try:
-        entry = workdays.set_day(request.user, data["date"], data["kind"], data["name"], reason=data["reason"])
+        entry = calendar_entries.set_day(request.user, data["date"], data["kind"], data["name"], reason=data["reason"])
     except ChengxinError as exc:
         errors = exc.errors or [{"field": exc.field, "message": str(exc.message)}]
         for err in errors:
@@ -75,9 +75,9 @@ def _import(request: HttpRequest, form: UploadForm) -> tuple[HttpResponse | None
         return None, []
     upload = form.cleaned_data["file"]
     upload.seek(0)
-    data = upload.read(workdays.MAX_IMPORT_BYTES + 1)
+    data = upload.read(calendar_entries.MAX_IMPORT_BYTES + 1)
     try:
-        report = workdays.import_days(
+        report = calendar_entries.import_days(
             request.user, data, reason=form.cleaned_data["reason"], dry_run=form.cleaned_data["dry_run"],
         )
     except ValidationFailed as exc:
@@ -118,7 +118,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     since = None if show_all else dt.date(today.year - 1, 1, 1)
     entries = []
-    for entry in workdays.staff_entries(since=since):
+    for entry in calendar_entries.staff_entries(since=since):
         package = workdays.package_says(entry.date)
         entries.append({"entry": entry, "package": package, "weekday": entry.date.weekday()})
     return render(request, "web/calendar.html", {
@@ -134,7 +134,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "problems_truncated": len(problems) > MAX_REPORT_ROWS,
         "package_version": workdays.package_version(),
         "package_years": workdays.package_years(),
-        "max_rows": workdays.MAX_IMPORT_ROWS,
+        "max_rows": calendar_entries.MAX_IMPORT_ROWS,
     })
 
 
@@ -148,7 +148,7 @@ def calendar_delete(request: HttpRequest, day: str) -> HttpResponse:
     if date is None:
         raise NotFound(_("There is no calendar entry for %(date)s.") % {"date": day})
     try:
-        workdays.delete_day(request.user, date, reason=request.POST.get("reason", ""))
+        calendar_entries.delete_day(request.user, date, reason=request.POST.get("reason", ""))
     except NotFound as exc:
         messages.error(request, str(exc.message))
     else:

@@ -15,7 +15,7 @@ from django.core.management.base import (
     DjangoHelpFormatter,
 )
 
-from chengxin.core import clock, workdays
+from chengxin.core import calendar_entries, clock, workdays
 from chengxin.core.errors import ChengxinError
 
 HELP = """\
@@ -121,7 +121,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: no such file")
         try:
             with open(path, "rb") as fh:
-                report = workdays.import_days(
+                report = calendar_entries.import_days(
                     actor, fh, reason=opts["reason"] or "calendar import (command line)",
                     dry_run=opts["dry_run"],
                 )
