@@ -102,7 +102,7 @@ def clean_filters(province: Any = "", city: Any = "", industry: Any = "", *,
         ind = Industry.objects.filter(code=i_code).first()
         if ind is None:
             raise error(_("Unknown industry."), field="industry", code="unknown_industry")
-    codes = tuple(Industry.objects.filter(code__startswith=ind.code).values_list("code", flat=True)) if ind else ()
+    codes = ind.with_subdivisions() if ind else ()
     return Filters(province=p, city=c, industry=ind, industry_codes=codes)
 
 

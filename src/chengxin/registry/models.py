@@ -30,6 +30,11 @@ class Industry(BilingualLabel, models.Model):  # noqa: DJ008 - __str__ from Bili
         ordering = ["code"]
         verbose_name_plural = "industries"
 
+    def with_subdivisions(self) -> tuple[str, ...]:
+        """This industry's code and the codes under it (GB/T 4754: F52
+        includes F521 and F5292): what filtering by an industry means."""
+        return tuple(Industry.objects.filter(code__startswith=self.code).values_list("code", flat=True))
+
 
 class SubjectKind(models.TextChoices):
     ORGANISATION = "organisation", _("Organisation")

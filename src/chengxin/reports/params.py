@@ -220,7 +220,7 @@ def parse_scope(province: Any = None, city: Any = None, industry: Any = None) ->
         ind = Industry.objects.filter(code=i_code[:10]).first() if len(i_code) <= 10 else None
         if ind is None:
             raise BadReportQuery(_("Unknown industry “%(c)s”.") % {"c": i_code[:_MAX_INPUT]}, field="industry", code="unknown_industry")
-    codes = tuple(Industry.objects.filter(code__startswith=ind.code).values_list("code", flat=True)) if ind else ()
+    codes = ind.with_subdivisions() if ind else ()
     return Scope(province=p, city=c, industry=ind, industry_codes=codes)
 
 
