@@ -148,11 +148,12 @@ def prepare_sqlite(args: argparse.Namespace) -> dict[str, str]:
 # --- PostgreSQL ------------------------------------------------------------
 
 class PrivatePostgres:
-    """A private cluster under bench/.data/pg on 127.0.0.1 only, kept between
-    runs (so the 100k rows are loaded once) but stopped after each run."""
+    """A private cluster under bench/.data/pg (or `directory`: each bench has
+    its own) on 127.0.0.1 only, kept between runs (so the rows are loaded
+    once) but stopped after each run."""
 
-    def __init__(self, port: int) -> None:
-        self.dir = DATA / "pg"
+    def __init__(self, port: int, directory: Path | None = None) -> None:
+        self.dir = directory or DATA / "pg"
         self.data = self.dir / "data"
         self.sock = self.dir / "run"
         self.port = port

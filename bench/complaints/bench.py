@@ -80,10 +80,7 @@ class BenchPostgres(common.PrivatePostgres):
     """The search bench's private cluster code, with its own directory."""
 
     def __init__(self, port: int) -> None:
-        super().__init__(port)
-        self.dir = DATA / "pg"
-        self.data = self.dir / "data"
-        self.sock = self.dir / "run"
+        super().__init__(port, DATA / "pg")
 
 
 def prepare_postgres(args: argparse.Namespace, pg: BenchPostgres) -> tuple[dict[str, str], Path, str]:

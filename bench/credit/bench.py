@@ -132,10 +132,7 @@ class BenchPostgres(common.PrivatePostgres):
     """The search bench's private cluster code, with its own directory."""
 
     def __init__(self, port: int) -> None:
-        super().__init__(port)
-        self.dir = DATA / "pg"
-        self.data = self.dir / "data"
-        self.sock = self.dir / "run"
+        super().__init__(port, DATA / "pg")
 
 
 PG_DB = "cx_credit"
