@@ -14,13 +14,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from chengxin.accounts.models import User
-from chengxin.core import clock, outbox, uploads, workdays
+from chengxin.accounts.models import SubjectAccess, User
+from chengxin.core import clock, fastsql, outbox, uploads, workdays
 from chengxin.core.errors import Conflict, PermissionDenied, Throttled, ValidationFailed
 from chengxin.core.permissions import Role, check
 from chengxin.registry.models import Subject
 
-from .models import OPEN, Category, Complaint, Evidence, Remedy, Status, Visibility
+from .models import OPEN, Category, Complaint, Evidence, Remedy, ResponsePromise, Status, Visibility
 from .services import (
     CONSUMER,
     MERCHANT,
@@ -41,6 +41,12 @@ SELECT COUNT(CASE WHEN filed_at >= %s AND filed_at <= %s THEN 1 END),
        COUNT(CASE WHEN subject_id = %s AND status IN ({", ".join(["%s"] * len(OPEN))}) THEN 1 END)
 FROM complaints_complaint WHERE complainant_id = %s
 """  # noqa: S608 - placeholders only
+
+
+# The subject's active users (any role), through their access rows.
+_MEMBERS_WHERE = (f"t.is_active = %s AND t.id IN (SELECT user_id FROM {SubjectAccess._meta.db_table}"  # noqa: S608 - constant
+                  " WHERE subject_id = %s)")
+_BY_KEY_SQL = f"SELECT id FROM {Complaint._meta.db_table} WHERE complainant_id = %s AND idempotency_key = %s"  # noqa: S608 - constant
 
 
 def _consumer_counts(user: User, subject: Subject, now: dt.datetime) -> dict[str, int]:
@@ -84,16 +90,19 @@ def _clean_filing(data: dict[str, Any]) -> dict[str, Any]:
             pk = int(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise ValidationFailed(_("Choose the merchant you complain about."), field="subject", code="required") from None
-        try:  # with its response promise (the deadline), if any
-            return Subject.objects.select_related("response_promise").get(pk=pk)
-        except Subject.DoesNotExist:
-            raise ValidationFailed(_("There is no merchant with id %(id)s in the registry.") % {"id": pk}, field="subject", code="unknown_subject") from None
+        found = fastsql.select_one(Subject, "t.id = %s", [pk])
+        if found is None:
+            raise ValidationFailed(_("There is no merchant with id %(id)s in the registry.") % {"id": pk}, field="subject", code="unknown_subject")
+        # with its response promise (the deadline), if any, as select_related would attach it
+        promise = fastsql.select_one(ResponsePromise, "t.subject_id = %s", [pk])
+        Subject.response_promise.related.set_cached_value(found, promise)  # type: ignore[attr-defined]
+        return found
 
     def category() -> Category:
-        try:
-            return Category.objects.get(code=str(data.get("category") or ""), active=True)
-        except Category.DoesNotExist:
-            raise ValidationFailed(_("Choose a category."), field="category", code="invalid_choice") from None
+        found = fastsql.select_one(Category, "t.code = %s AND t.active = %s", [str(data.get("category") or ""), True])
+        if found is None:
+            raise ValidationFailed(_("Choose a category."), field="category", code="invalid_choice")
+        return found
 
     def amount() -> Decimal | None:
         raw = str(data.get("amount") if data.get("amount") is not None else "").strip()
@@ -179,7 +188,7 @@ def file_complaint(*, actor: User, data: dict[str, Any], files: list[tuple[str, 
     checked = [(name, data_, uploads.check_upload(name, data_, settings.CHENGXIN_COMPLAINT_EVIDENCE_MAX_BYTES)) for name, data_ in files]
     # Read before the write transaction (on SQLite it holds the database's
     # write lock): the merchant's members and this year's staff calendar.
-    members = list(User.objects.filter(subjectaccess__subject=clean["subject"], is_active=True))
+    members = fastsql.select(User, _MEMBERS_WHERE, [True, clean["subject"].pk], order_by="t.id")
     for _attempt in range(5):
         try:
             with workdays.one_reading(around=clock.now()), transaction.atomic():
@@ -196,7 +205,9 @@ def _by_key(actor: User, key: str) -> Complaint | None:
     """The complaint `actor` filed with this Idempotency-Key (unique per
     consumer). Looks for the id first: nearly every key is new, and building
     a SELECT of all the complaint's columns cost more than running it."""
-    found = Complaint.objects.filter(complainant_id=actor.pk, idempotency_key=key).order_by().values_list("pk", flat=True)[:1]
+    with connection.cursor() as cur:
+        cur.execute(_BY_KEY_SQL, [actor.pk, key])
+        found = cur.fetchone()
     return Complaint.objects.get(pk=found[0]) if found else None
 
 
@@ -218,7 +229,7 @@ def _create(actor: User, clean: dict[str, Any], files: list[tuple[str, bytes, st
         response_due_at=now, checks=_checks(actor, subject, counts, len(members)),
     )
     _set_response_due(c, response_deadline(subject, clean["category"], now), now)
-    c.save(force_insert=True)
+    fastsql.insert(c)
     _event(c, actor=actor, party=CONSUMER, kind="filed", to=c.status)
     for name, data, ctype in files:
         _store_evidence(c, actor, CONSUMER, name, data, ctype)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from chengxin.accounts.models import User
 from chengxin.accounts.services import acts_for, notify, staff_with
-from chengxin.core import clock, workdays
+from chengxin.core import clock, fastsql, workdays
 from chengxin.core.errors import (
     Conflict,
     NotAuthenticated,
@@ -119,8 +119,8 @@ def _clean_text(value: Any, field: str, *, max_len: int, min_len: int = 0, requi
 
 def _event(c: Complaint, *, actor: Any, party: str, kind: str, message: str = "",
            visibility: str = Visibility.ALL, frm: str = "", to: str = "") -> ComplaintEvent:
-    return ComplaintEvent.objects.create(complaint=c, at=clock.now(), actor=actor, party=party, kind=kind,
-                                         from_status=frm, to_status=to, message=message, visibility=visibility)
+    return fastsql.insert(ComplaintEvent(complaint=c, at=clock.now(), actor=actor, party=party, kind=kind,
+                                         from_status=frm, to_status=to, message=message, visibility=visibility))
 
 
 def _snapshot(c: Complaint) -> dict[str, Any]:

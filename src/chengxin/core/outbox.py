@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 
-from . import clock
+from . import clock, fastsql
 from .models import OutboxMessage
 
 log = logging.getLogger("chengxin.outbox")
@@ -41,14 +41,14 @@ def queue_email(
         # one statement instead of a SELECT before every INSERT.
         try:
             with transaction.atomic():
-                msg.save(force_insert=True)
+                fastsql.insert(msg)
         except IntegrityError:
             existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
             if existing is None:
                 raise
             return existing
     else:
-        msg.save(force_insert=True)
+        fastsql.insert(msg)
     _kick_on_commit()
     return msg
 

@@ -30,7 +30,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.db.models.query import ModelIterable
 
-from .models import Industry, Region, Subject
+from chengxin.core import fastsql
+
+from .models import Subject
 from .normalize import OVERFLOW, bigram_tokens, name_key
 
 SORT_MAX = 5000
@@ -120,65 +122,19 @@ class SearchResults(QuerySet[Subject]):
         return self._rows(page) if self._whole_rows() else self._plain(Q(id__in=page))
 
 
-_ROWS_SQL: dict[tuple[str, str], tuple[str, list[tuple[Any, list[Any], Any]]]] = {}
-
-
 def _rows_by_ids(ids: list[int], using: str) -> list[Subject]:
     """Subjects by id, in (name_key, id) order, with province, city and industry
     attached as select_related attaches them. Per request, building the ORM
-    query for this (select_related, compile) cost more than reading the rows;
-    the SQL and the column converters are built once per database."""
+    query for this (select_related, compile) cost more than reading the rows:
+    `fastsql` builds the SQL and the column converters once per database."""
     from django.db import connections
 
-    conn = connections[using]
-    key = (using, conn.vendor)
-    if key not in _ROWS_SQL:
-        parts: list[tuple[Any, list[Any], Any]] = []  # (model, [(field, converters)], cached FK field)
-        cols: list[str] = []
-        joins = []
-        qn = conn.ops.quote_name
-        for alias, model, fk, join in (
-            ("s", Subject, None, ""),
-            ("p", Region, Subject._meta.get_field("province"), "INNER"),
-            ("c", Region, Subject._meta.get_field("city"), "LEFT OUTER"),
-            ("i", Industry, Subject._meta.get_field("industry"), "LEFT OUTER"),
-        ):
-            fields = []
-            for f in model._meta.concrete_fields:
-                col = f.get_col(alias)
-                cols.append(f"{alias}.{qn(f.column)}")
-                fields.append((f, conn.ops.get_db_converters(col) + col.get_db_converters(conn), col))
-            parts.append((model, fields, fk))
-            if fk is not None:
-                target = fk.target_field.column
-                joins.append(f" {join} JOIN {qn(model._meta.db_table)} {alias} ON {alias}.{qn(target)} = s.{qn(fk.column)}")
-        where = "s.id = ANY(%s)" if conn.vendor == "postgresql" else "s.id IN (SELECT value FROM json_each(%s))"
-        sql = (f"SELECT {', '.join(cols)} FROM {qn(Subject._meta.db_table)} s{''.join(joins)}"  # noqa: S608 (constant)
-               f" WHERE {where} ORDER BY s.{qn('name_key')}, s.{qn('id')}")
-        _ROWS_SQL[key] = (sql, parts)
-    sql, parts = _ROWS_SQL[key]
-    with conn.cursor() as cur:
-        cur.execute(sql, (list(ids) if conn.vendor == "postgresql" else json.dumps(list(ids)),))
-        raw = cur.fetchall()
-    out = []
-    for row in raw:
-        pos = 0
-        objs = []
-        for model, fields, _fk in parts:
-            values = []
-            for _f, convs, col in fields:
-                v = row[pos]
-                pos += 1
-                for c in convs:
-                    v = c(v, col, conn)
-                values.append(v)
-            objs.append(None if values[model._meta.concrete_fields.index(model._meta.pk)] is None
-                        else model.from_db(using, None, values))
-        subject = objs[0]
-        for obj, (_m, _f, fk) in zip(objs[1:], parts[1:], strict=True):
-            fk.set_cached_value(subject, obj)
-        out.append(subject)
-    return out
+    if connections[using].vendor == "postgresql":
+        where, param = "t.id = ANY(%s)", list(ids)
+    else:
+        where, param = "t.id IN (SELECT value FROM json_each(%s))", json.dumps(list(ids))
+    return fastsql.select(Subject, where, [param], related=("province", "city", "industry"),
+                          order_by="t.name_key, t.id", using=using)
 
 
 def _like(key: str) -> str:
