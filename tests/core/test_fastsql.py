@@ -111,6 +111,12 @@ def test_insert_constraint_errors_and_refusals(admin_user: Any) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         fastsql.insert(OutboxMessage(channel="email", recipient="a@b.example", dedupe_key="same", next_attempt_at=now, created_at=now))
     assert OutboxMessage.objects.filter(dedupe_key="same").count() == 1
+    again = OutboxMessage(channel="email", recipient="a@b.example", dedupe_key="same", next_attempt_at=now, created_at=now)
+    assert fastsql.insert_unless_exists(again, "dedupe_key") is None and again.pk is None
+    other = fastsql.insert_unless_exists(
+        OutboxMessage(channel="email", recipient="a@b.example", dedupe_key="other", next_attempt_at=now, created_at=now), "dedupe_key")
+    assert other is not None and OutboxMessage.objects.get(dedupe_key="other").pk == other.pk
+    assert OutboxMessage.objects.count() == 2
     existing = OutboxMessage.objects.get(dedupe_key="same")
     with pytest.raises(ValueError, match="new rows"):
         fastsql.insert(existing)
@@ -119,3 +125,18 @@ def test_insert_constraint_errors_and_refusals(admin_user: Any) -> None:
     fastsql.insert(promise)
     _same_instance(fastsql.select_one(ResponsePromise, "t.subject_id = %s", [promise.subject_id]),
                    ResponsePromise.objects.get(pk=promise.pk))
+
+
+def test_reverse_one_to_one_attached_or_absent(admin_user: Any, django_assert_num_queries: Any) -> None:
+    promised, plain = make_subject(admin_user), make_subject(admin_user)
+    user = User.objects.first()
+    ResponsePromise.objects.create(subject=promised, hours=48, set_by=user, set_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+    a = fastsql.select_one(Subject, "t.id = %s", [promised.pk], related=("response_promise",))
+    b = fastsql.select_one(Subject, "t.id = %s", [plain.pk], related=("response_promise",))
+    assert a is not None and b is not None
+    with django_assert_num_queries(0):
+        assert a.response_promise.hours == 48 and a.response_promise.subject is a
+        with pytest.raises(ResponsePromise.DoesNotExist):
+            b.response_promise  # noqa: B018 - the descriptor raises
+    _same_instance(a, Subject.objects.get(pk=promised.pk))
+    _same_instance(a.response_promise, ResponsePromise.objects.get(subject=promised))

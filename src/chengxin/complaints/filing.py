@@ -20,7 +20,7 @@ from chengxin.core.errors import Conflict, PermissionDenied, Throttled, Validati
 from chengxin.core.permissions import Role, check
 from chengxin.registry.models import Subject
 
-from .models import OPEN, Category, Complaint, Evidence, Remedy, ResponsePromise, Status, Visibility
+from .models import OPEN, Category, Complaint, Evidence, Remedy, Status, Visibility
 from .services import (
     CONSUMER,
     MERCHANT,
@@ -90,12 +90,9 @@ def _clean_filing(data: dict[str, Any]) -> dict[str, Any]:
             pk = int(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise ValidationFailed(_("Choose the merchant you complain about."), field="subject", code="required") from None
-        found = fastsql.select_one(Subject, "t.id = %s", [pk])
+        found = fastsql.select_one(Subject, "t.id = %s", [pk], related=("response_promise",))  # with the deadline promise, if any
         if found is None:
             raise ValidationFailed(_("There is no merchant with id %(id)s in the registry.") % {"id": pk}, field="subject", code="unknown_subject")
-        # with its response promise (the deadline), if any, as select_related would attach it
-        promise = fastsql.select_one(ResponsePromise, "t.subject_id = %s", [pk])
-        Subject.response_promise.related.set_cached_value(found, promise)  # type: ignore[attr-defined]
         return found
 
     def category() -> Category:

@@ -8,11 +8,13 @@ SQLite. These helpers build the statement once per (model, shape, database)
 and keep it; per call they only adapt the values, as the ORM does:
 
 * `select(Model, where, params, related=(...))` returns model instances
-  (`Model.from_db`, Django's own column converters), with forward foreign
-  keys in `related` attached as `select_related` attaches them;
+  (`Model.from_db`, Django's own column converters), with the foreign keys
+  and one-to-one relations (either side) in `related` attached as
+  `select_related` attaches them;
 * `insert(obj)` writes a new row with `Field.pre_save` and
   `Field.get_db_prep_save` (what `save(force_insert=True)` sends) and sets
-  the primary key.
+  the primary key; `insert_unless_exists(obj, *unique)` does it with
+  `ON CONFLICT (…) DO NOTHING`.
 
 They send no model signals (the project connects none) and support only
 plain models (no multi-table inheritance, automatic primary keys for
@@ -52,8 +54,8 @@ def _build_select(model: type[Model], where: str, related: tuple[str, ...], orde
     specs: list[tuple[str, type[Model], Any]] = [("t", model, None)]
     for i, name in enumerate(related):
         fk = model._meta.get_field(name)
-        if not (fk.many_to_one or fk.one_to_one) or not fk.concrete:
-            raise ValueError(f"{model.__name__}.{name} is not a forward foreign key")
+        if not (fk.many_to_one or fk.one_to_one):
+            raise ValueError(f"{model.__name__}.{name} is neither a foreign key nor a one-to-one relation")
         specs.append((f"r{i}", fk.related_model, fk))
     for alias, m, fk in specs:
         if m._meta.parents:
@@ -64,10 +66,13 @@ def _build_select(model: type[Model], where: str, related: tuple[str, ...], orde
             cols.append(f"{alias}.{qn(f.column)}")
             columns.append((col, conn.ops.get_db_converters(col) + col.get_db_converters(conn)))
         parts.append(_Part(m, columns, m._meta.concrete_fields.index(m._meta.pk), fk))
-        if fk is not None:
+        if fk is not None and fk.concrete:  # forward: this row's column points at the related row
             kind = "LEFT OUTER" if fk.null else "INNER"
             joins.append(f" {kind} JOIN {qn(m._meta.db_table)} {alias}"
                          f" ON {alias}.{qn(fk.target_field.column)} = t.{qn(fk.column)}")
+        elif fk is not None:  # reverse one-to-one: the related row points here, if it exists
+            joins.append(f" LEFT OUTER JOIN {qn(m._meta.db_table)} {alias}"
+                         f" ON {alias}.{qn(fk.field.column)} = t.{qn(fk.field.target_field.column)}")
     sql = f"SELECT {', '.join(cols)} FROM {qn(model._meta.db_table)} t{''.join(joins)} WHERE {where}"  # noqa: S608 - built from model metadata
     if order_by:
         sql += f" ORDER BY {order_by}"
@@ -105,7 +110,9 @@ def select(model: type[M], where: str, params: list[Any] | tuple[Any, ...], *, r
             objs.append(None if values[part.pk_index] is None else part.model.from_db(using, None, values))
         main = objs[0]
         for obj, part in zip(objs[1:], parts[1:], strict=True):
-            part.fk.set_cached_value(main, obj)
+            part.fk.set_cached_value(main, obj)  # as select_related attaches it (None: there is none)
+            if obj is not None and not part.fk.concrete:
+                part.fk.field.set_cached_value(obj, main)  # and the way back
         out.append(main)  # type: ignore[arg-type]
     return out
 
@@ -117,7 +124,7 @@ def select_one(model: type[M], where: str, params: list[Any] | tuple[Any, ...], 
     return found[0] if found else None
 
 
-def _build_insert(model: type[Model], conn: Any) -> tuple[str, list[Any], bool]:
+def _build_insert(model: type[Model], conflict: tuple[str, ...], conn: Any) -> tuple[str, list[Any], bool]:
     meta = model._meta
     if meta.parents:
         raise ValueError(f"{model.__name__}: multi-table inheritance is not supported")
@@ -131,28 +138,52 @@ def _build_insert(model: type[Model], conn: Any) -> tuple[str, list[Any], bool]:
     returning = bool(conn.features.can_return_columns_from_insert)
     sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608 - built from model metadata
            f" VALUES ({', '.join(['%s'] * len(fields))})")
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(qn(meta.get_field(name).column) for name in conflict)}) DO NOTHING"
     if returning:
         sql += f" RETURNING {qn(meta.pk.column)}"
     return sql, fields, returning
 
 
-def insert(obj: M, *, using: str = "default") -> M:
-    """Insert `obj` (new, primary key unset) as `obj.save(force_insert=True)`
-    would, and set its primary key."""
+def _insert(obj: M, conflict: tuple[str, ...], using: str) -> M | None:
     if obj.pk is not None:
         raise ValueError("insert() writes new rows only (the primary key is set)")
     conn = connections[using]
     model = type(obj)
-    key = (model, conn.alias, conn.vendor)
+    key = (model, conflict, conn.alias, conn.vendor)
     built = _INSERTS.get(key)
     if built is None:
-        built = _INSERTS[key] = _build_insert(model, conn)
+        built = _INSERTS[key] = _build_insert(model, conflict, conn)
     sql, fields, returning = built
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection=conn) for f in fields]
     with transaction.mark_for_rollback_on_error(using), conn.cursor() as cur:
         cur.execute(sql, params)
-        pk = cur.fetchone()[0] if returning else cur.lastrowid
+        if returning:
+            row = cur.fetchone()
+            pk = row[0] if row else None
+        else:
+            pk = cur.lastrowid if cur.rowcount else None
+    if pk is None:  # the conflict: nothing written
+        return None
     setattr(obj, model._meta.pk.attname, pk)
     obj._state.adding = False
     obj._state.db = using
     return obj
+
+
+def insert(obj: M, *, using: str = "default") -> M:
+    """Insert `obj` (new, primary key unset) as `obj.save(force_insert=True)`
+    would, and set its primary key."""
+    done = _insert(obj, (), using)
+    assert done is not None
+    return done
+
+
+def insert_unless_exists(obj: M, *unique: str, using: str = "default") -> M | None:
+    """Insert `obj` unless a row with the same values of the `unique` fields
+    (a unique constraint) exists: `INSERT … ON CONFLICT (…) DO NOTHING`, one
+    statement instead of a savepoint around an INSERT that may fail. Returns
+    `obj` with its primary key, or None if nothing was written."""
+    if not unique:
+        raise ValueError("name the unique fields")
+    return _insert(obj, tuple(unique), using)

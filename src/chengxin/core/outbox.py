@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from . import clock, fastsql
 from .models import OutboxMessage
@@ -38,14 +38,11 @@ def queue_email(
     )
     if dedupe_key:
         # Insert first, look only on a clash (keys are nearly always new):
-        # one statement instead of a SELECT before every INSERT.
-        try:
-            with transaction.atomic():
-                fastsql.insert(msg)
-        except IntegrityError:
+        # one statement, no SELECT before it and no savepoint around it.
+        if fastsql.insert_unless_exists(msg, "dedupe_key") is None:
             existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
-            if existing is None:
-                raise
+            if existing is None:  # deleted in between: nothing to dedupe against
+                return fastsql.insert(msg)
             return existing
     else:
         fastsql.insert(msg)
