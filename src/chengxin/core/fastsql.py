@@ -25,12 +25,10 @@ results for the models that use them, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import AutoField, BigAutoField, Model, SmallAutoField
-
-M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,7 @@ def _build_select(model: type[Model], where: str, related: tuple[str, ...], orde
     parts: list[_Part] = []
     specs: list[tuple[str, type[Model], Any]] = [("t", model, None)]
     for i, name in enumerate(related):
-        fk = model._meta.get_field(name)
+        fk: Any = model._meta.get_field(name)
         if not (fk.many_to_one or fk.one_to_one):
             raise ValueError(f"{model.__name__}.{name} is neither a foreign key nor a one-to-one relation")
         specs.append((f"r{i}", fk.related_model, fk))
@@ -81,7 +79,7 @@ def _build_select(model: type[Model], where: str, related: tuple[str, ...], orde
     return sql, parts
 
 
-def select(model: type[M], where: str, params: list[Any] | tuple[Any, ...], *, related: tuple[str, ...] = (),
+def select[M: Model](model: type[M], where: str, params: list[Any] | tuple[Any, ...], *, related: tuple[str, ...] = (),
            order_by: str = "", limit: int | None = None, using: str = "default") -> list[M]:
     """Instances of `model` whose row (alias `t`) matches `where` (SQL with
     %s placeholders for `params`). `where` and `order_by` are part of the
@@ -107,7 +105,7 @@ def select(model: type[M], where: str, params: list[Any] | tuple[Any, ...], *, r
                 for c in convs:
                     v = c(v, col, conn)
                 values.append(v)
-            objs.append(None if values[part.pk_index] is None else part.model.from_db(using, None, values))
+            objs.append(None if values[part.pk_index] is None else part.model.from_db(using, None, values))  # type: ignore[arg-type]  # None: every concrete field, in order
         main = objs[0]
         for obj, part in zip(objs[1:], parts[1:], strict=True):
             part.fk.set_cached_value(main, obj)  # as select_related attaches it (None: there is none)
@@ -117,7 +115,7 @@ def select(model: type[M], where: str, params: list[Any] | tuple[Any, ...], *, r
     return out
 
 
-def select_one(model: type[M], where: str, params: list[Any] | tuple[Any, ...], *,
+def select_one[M: Model](model: type[M], where: str, params: list[Any] | tuple[Any, ...], *,
                related: tuple[str, ...] = (), using: str = "default") -> M | None:
     """The one instance matching `where` (a unique key), or None."""
     found = select(model, where, params, related=related, limit=1, using=using)
@@ -139,13 +137,14 @@ def _build_insert(model: type[Model], conflict: tuple[str, ...], conn: Any) -> t
     sql = (f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)})"  # noqa: S608 - built from model metadata
            f" VALUES ({', '.join(['%s'] * len(fields))})")
     if conflict:
-        sql += f" ON CONFLICT ({', '.join(qn(meta.get_field(name).column) for name in conflict)}) DO NOTHING"
+        columns = [meta.get_field(name).column for name in conflict]  # type: ignore[union-attr]
+        sql += f" ON CONFLICT ({', '.join(qn(c) for c in columns)}) DO NOTHING"
     if returning:
         sql += f" RETURNING {qn(meta.pk.column)}"
     return sql, fields, returning
 
 
-def _insert(obj: M, conflict: tuple[str, ...], using: str) -> M | None:
+def _insert[M: Model](obj: M, conflict: tuple[str, ...], using: str) -> M | None:
     if obj.pk is not None:
         raise ValueError("insert() writes new rows only (the primary key is set)")
     conn = connections[using]
@@ -171,7 +170,7 @@ def _insert(obj: M, conflict: tuple[str, ...], using: str) -> M | None:
     return obj
 
 
-def insert(obj: M, *, using: str = "default") -> M:
+def insert[M: Model](obj: M, *, using: str = "default") -> M:
     """Insert `obj` (new, primary key unset) as `obj.save(force_insert=True)`
     would, and set its primary key."""
     done = _insert(obj, (), using)
@@ -179,7 +178,7 @@ def insert(obj: M, *, using: str = "default") -> M:
     return done
 
 
-def insert_unless_exists(obj: M, *unique: str, using: str = "default") -> M | None:
+def insert_unless_exists[M: Model](obj: M, *unique: str, using: str = "default") -> M | None:
     """Insert `obj` unless a row with the same values of the `unique` fields
     (a unique constraint) exists: `INSERT … ON CONFLICT (…) DO NOTHING`, one
     statement instead of a savepoint around an INSERT that may fail. Returns

@@ -129,6 +129,7 @@ def _rows_by_ids(ids: list[int], using: str) -> list[Subject]:
     `fastsql` builds the SQL and the column converters once per database."""
     from django.db import connections
 
+    param: Any
     if connections[using].vendor == "postgresql":
         where, param = "t.id = ANY(%s)", list(ids)
     else:
