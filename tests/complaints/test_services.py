@@ -307,3 +307,24 @@ def test_reputation_figures(file_one: Any, shop: Any, merchant: Any, complainant
     assert f["on_time_response_rate"] == round(1 / 3, 4)
     assert f["resolution_rate"] == 1.0 and f["consumer_confirmed_rate"] == 1.0
     assert f["median_response_hours"] == round((5 + 5 + 720) / 2, 1)
+
+
+def test_staff_alerted_of_new_complaints_once(file_one: Any, complainant: Any, frozen_clock: Any) -> None:
+    reviewer = make_user(Role.REVIEWER, email="reviewer@assoc.example")
+    mediator = make_user(Role.MEDIATOR)  # does not handle complaints: not told
+    first, second = file_one(), file_one(order_ref="DD2026030299999999")
+    assert sweeps.alert_staff() == 2
+    notes = list(Notification.objects.filter(user=reviewer))
+    assert len(notes) == 1 and first.number in notes[0].text and second.number in notes[0].text
+    assert notes[0].text.startswith("2 new complaints") and notes[0].url == "/staff/complaints/?view=unconfirmed"
+    assert OutboxMessage.objects.filter(recipient="reviewer@assoc.example").count() == 1
+    assert not Notification.objects.filter(user=mediator).exists()
+    assert Complaint.objects.filter(staff_alerted_at__isnull=True).count() == 0
+    # idempotent: a second run (or the complaint sweep) tells nobody again
+    assert sweeps.alert_staff() == 0 and sweeps.run()["staff_alerted"] == 0
+    assert Notification.objects.filter(user=reviewer).count() == 1
+    frozen_clock.advance(minutes=1)
+    third = complaint_filing.file_complaint(actor=make_user(Role.CONSUMER), data=filing(first.subject))[0]
+    assert sweeps.run()["staff_alerted"] == 1
+    latest = Notification.objects.filter(user=reviewer).order_by("-pk").first()
+    assert latest is not None and latest.text == f"1 new complaint to confirm: {third.number}."

@@ -101,6 +101,7 @@ class Complaint(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     confirm_overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    staff_alerted_at = models.DateTimeField(null=True, blank=True)  # the handlers were told it is new
 
     response_due_at = models.DateTimeField()
     remind_at = models.DateTimeField(null=True, blank=True)  # "N working days before"
@@ -134,6 +135,8 @@ class Complaint(models.Model):
             models.Index(fields=["subject", "filed_at"]),
             models.Index(fields=["complainant", "filed_at"]),
             models.Index(fields=["confirmed_at", "confirm_due_at"]),
+            # the few complaints the staff have not been told about yet
+            models.Index(fields=["filed_at"], condition=models.Q(staff_alerted_at__isnull=True), name="complaint_staff_unalerted"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["complainant", "idempotency_key"], name="uniq_complaint_idempotency"),

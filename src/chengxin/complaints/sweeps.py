@@ -15,7 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from chengxin.accounts.services import notify, staff_with
 from chengxin.core import clock, workdays
 
 from . import mediation, queries
@@ -125,11 +127,42 @@ def _confirm_overdue(c: Complaint, now: dt.datetime) -> bool:
     return True
 
 
+ALERT_BATCH = 1000  # complaints per alert; more wait for the next run
+ALERT_LISTED = 10  # complaint numbers named in the notice
+
+
+def alert_staff(now: dt.datetime | None = None) -> int:
+    """Tell the complaint handlers about the complaints filed since the last
+    alert (seed 003: staff are alerted at once): one notice per handler per
+    run, in-app and by e-mail, naming them and linking the queue of
+    complaints to confirm. Runs every minute; the complaints are marked in
+    the same transaction, so a run twice or late tells nobody twice.
+    Returns how many complaints were announced."""
+    now = now or clock.now()
+    with transaction.atomic():
+        # PostgreSQL: a concurrent run waits for these rows, then skips them (marked)
+        rows = list(Complaint.objects.select_for_update().filter(staff_alerted_at__isnull=True)
+                    .order_by("filed_at", "pk").values_list("pk", "number", "status")[:ALERT_BATCH])
+        if not rows:
+            return 0
+        Complaint.objects.filter(pk__in=[pk for pk, _n, _s in rows]).update(staff_alerted_at=now)
+        fresh = [number for _pk, number, status in rows if status not in (Status.WITHDRAWN, Status.INVALID)]
+        if fresh:
+            listed = ", ".join(fresh[:ALERT_LISTED]) + ("…" if len(fresh) > ALERT_LISTED else "")
+            text = ngettext("%(n)d new complaint to confirm: %(list)s.", "%(n)d new complaints to confirm: %(list)s.",
+                            len(fresh)) % {"n": len(fresh), "list": listed}
+            for user in staff_with("complaints.handle"):
+                notify(user=user, text=text, url="/staff/complaints/?view=unconfirmed",
+                       dedupe_key=f"s:new:{rows[-1][0]}")
+    return len(rows)
+
+
 def run(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or clock.now()
     day_edge = now + dt.timedelta(days=1)  # on-the-day reminders: due within a day
     q = Complaint.objects
     return {
+        "staff_alerted": alert_staff(now),
         "reminded": _each(q.filter(status=Status.AWAITING_RESPONSE, reminded_at__isnull=True, remind_at__lte=now), _remind),
         "reminded_day": _each(q.filter(status=Status.AWAITING_RESPONSE, reminded_day_at__isnull=True, response_due_at__lte=day_edge,
                                        response_due_at__gt=now), _remind_day),

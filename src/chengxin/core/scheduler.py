@@ -21,7 +21,7 @@ class Periodic:
 
 def periodic_jobs() -> list[Periodic]:
     from chengxin.certs.tasks import certificate_sweep
-    from chengxin.complaints.tasks import complaint_sweep
+    from chengxin.complaints.tasks import complaint_staff_alert, complaint_sweep
     from chengxin.core.tasks import deliver_outbox, prune_task_results
     from chengxin.credit.tasks import credit_sweep
     from chengxin.membership.tasks import membership_sweep
@@ -33,6 +33,7 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("membership_sweep", 300, membership_sweep.enqueue),
         Periodic("certificate_sweep", 60, certificate_sweep.enqueue),
         Periodic("complaint_sweep", 300, complaint_sweep.enqueue),
+        Periodic("complaint_staff_alert", 60, complaint_staff_alert.enqueue),
         Periodic("credit_sweep", 30, credit_sweep.enqueue),
         Periodic("prune_task_results", 6 * 3600, prune_task_results.enqueue),
     ]
