@@ -213,7 +213,7 @@ class Scorer:
                 d = {"years": years}
                 pts = f.points_per_year * years
             else:
-                n = int(vals[cols["n"]] or 0)
+                n = int(vals[cols["n"]] or 0)  # type: ignore[index]  # "n" and "hn" are always columns
                 wi = cols.get("w")
                 w = round(float(vals[wi] or 0.0), 6) if wi is not None else float(n)
                 d = {"count": n}
@@ -229,7 +229,7 @@ class Scorer:
                     d["size"] = size
                     pts = f.points_per_excess * max(0.0, w / normal - 1.0)
                 else:  # rate
-                    hn = int(vals[cols["hn"]] or 0)
+                    hn = int(vals[cols["hn"]] or 0)  # type: ignore[index]
                     hwi = cols.get("hw")
                     hw = round(float(vals[hwi] or 0.0), 6) if hwi is not None else float(hn)
                     rate = (hw + f.prior * f.prior_weight) / (w + f.prior_weight) if (w + f.prior_weight) > 0 else f.prior

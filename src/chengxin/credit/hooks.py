@@ -38,11 +38,10 @@ def complaint_closed(c: Any, *, actor: Any = None) -> None:
                 services.retract(actor=actor, record=r, system=True,
                                  reason=f"complaint {c.number}: {c.status} {c.invalid_reason}".strip())
         return
-    code = COMPLAINT_KINDS.get(c.status)
-    if code is None:
+    outcome = COMPLAINT_KINDS.get(c.status)
+    if outcome is None:
         return
-    if c.status == "unresolved" and c.mediation_started_at is not None:
-        code = "complaint.mediation_failed"
+    code = "complaint.mediation_failed" if c.status == "unresolved" and c.mediation_started_at is not None else outcome
     if c.answered_at is None:
         tag = "none"
     else:

@@ -58,7 +58,7 @@ def record_new(request: HttpRequest, subject_id: int) -> HttpResponse:
         data = _form_data(request)
         upload = request.FILES.get("evidence_file")
         try:
-            file = (upload.name, upload.read()) if upload is not None else None
+            file = (upload.name or "", upload.read()) if upload is not None else None
             r = services.enter_record(actor=request.user, subject=subject, data=data, evidence_file=file)
         except ChengxinError as exc:
             errors[exc.field or "form"] = str(exc.message)

@@ -53,7 +53,7 @@ def live(request: HttpRequest) -> HttpResponse:
     f: rankings.Filters | None
     error: ValidationFailed | None = None
     try:
-        f = rankings.clean_filters(**raw)
+        f = rankings.clean_filters(raw["province"], raw["city"], raw["industry"])
     except ValidationFailed as exc:
         f, error = None, exc
     page = rows = None

@@ -62,9 +62,12 @@ def remind_and_expire() -> dict[str, int]:
                     _transition(app, "mark_expiring", actor=None, message=_("expires within %(d)d days") % {"d": first})
                 setattr(app, field, now)
                 app.save(update_fields=[field])
-                left = max(0, (app.ends_at - now).days)
+                ends = app.ends_at
+                if ends is None:  # not possible for an active or expiring membership (the query asks for an end)
+                    continue
+                left = max(0, (ends - now).days)
                 text = _("Your membership of %(name)s ends on %(end)s (in %(left)d days). Apply for renewal in time.") % {
-                    "name": app.subject.name, "end": app.ends_at.date().isoformat(), "left": left}
+                    "name": app.subject.name, "end": ends.date().isoformat(), "left": left}
                 notify(user=app.applicant, text=text, url=f"/me/applications/{app.pk}", dedupe_key=f"{key}:{app.pk}")
                 if app.contact_email and app.contact_email != app.applicant.email:
                     from chengxin.core import outbox

@@ -134,7 +134,7 @@ def application(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires("authenticated")
-def document(request: HttpRequest, pk: int) -> HttpResponse:
+def document(request: HttpRequest, pk: int) -> FileResponse:
     doc = ApplicationDocument.objects.select_related("application__subject").filter(pk=pk).first()
     if doc is None:
         raise NotFound(_("No such document."))

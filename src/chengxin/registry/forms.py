@@ -30,8 +30,8 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # callables: read only when a value is validated or the <select>s are
         # rendered (search.html caches them), not for every search
-        self.fields["province"].choices = province_choices
-        self.fields["industry"].choices = industry_choices
+        self.fields["province"].choices = province_choices  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["industry"].choices = industry_choices  # type: ignore[attr-defined]
 
 
 class SubjectForm(forms.Form):
@@ -56,9 +56,9 @@ class SubjectForm(forms.Form):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = province_choices()
-        self.fields["city"].choices = city_choices()
-        self.fields["industry"].choices = industry_choices()
+        self.fields["province"].choices = province_choices()  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["city"].choices = city_choices()  # type: ignore[attr-defined]  # a ChoiceField
+        self.fields["industry"].choices = industry_choices()  # type: ignore[attr-defined]  # a ChoiceField
 
 
 class SiteForm(forms.Form):

@@ -82,8 +82,9 @@ class SearchResults(QuerySet[Subject]):
         """The subjects `ids` in (name_key, id) order, as _plain(id in ids) would
         give them, through pre-built SQL (no ORM query to compile)."""
         rows = _rows_by_ids(ids, self.db)
-        if self._prefetch_related_lookups:
-            prefetch_related_objects(rows, *self._prefetch_related_lookups)
+        lookups = getattr(self, "_prefetch_related_lookups", ())  # QuerySet's own, not in the stubs
+        if lookups:
+            prefetch_related_objects(rows, *lookups)
         return rows
 
     def _whole_rows(self) -> bool:

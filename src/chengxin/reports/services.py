@@ -218,7 +218,7 @@ def grade_summary(counts: Counter[str] | None, registered: int, scale: tuple[str
 FAR = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 
 
-def membership_spans(qs: QuerySet[Application]) -> QuerySet[Application]:
+def membership_spans(qs: QuerySet[Application]) -> QuerySet[Any]:  # with the annotations _s, _e
     """Memberships with `_s`/`_e`: in force from its start to its end (a
     terminated one until its termination)."""
     return qs.filter(status__in=WAS_MEMBER, starts_at__isnull=False, ends_at__isnull=False).annotate(

@@ -90,8 +90,8 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS(f"policy {p.version}: {len(p.factors)} factors, grades "
                                                      + ", ".join(g for g, _ in p.grades) + " — valid"))
                 return
-            row = services.upload_policy(actor=self._actor(opts), text=text)
-            self.stdout.write(self.style.SUCCESS(f"policy {row.version} uploaded as a draft"))
+            draft = services.upload_policy(actor=self._actor(opts), text=text)
+            self.stdout.write(self.style.SUCCESS(f"policy {draft.version} uploaded as a draft"))
             return
         row = Policy.objects.filter(version=target).first()
         if row is None:
