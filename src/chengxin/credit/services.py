@@ -319,7 +319,9 @@ def preview(*, actor: Any, row: Policy, progress: Callable[[int], None] | None =
     from .grading import id_ranges
 
     for lo, hi in id_ranges():
-        for a, b in zip(engine.compute(s_old, id_range=(lo, hi)), engine.compute(s_new, id_range=(lo, hi)), strict=True):
+        # grades only (no explanation): the compiled scorers, as a full recomputation uses them
+        old_batch = engine.compute(s_old, id_range=(lo, hi), explain=False)
+        for a, b in zip(old_batch, engine.compute(s_new, id_range=(lo, hi), explain=False), strict=True):
             total += 1
             moves[(a.grade, b.grade)] += 1
             if a.grade != b.grade and len(examples) < 20:
