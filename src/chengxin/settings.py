@@ -110,8 +110,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("CHENGXIN_PG_SSB") == "1":
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 # Keep connections (per server thread) instead of reconnecting for every
 # request: on SQLite a new connection also reruns the PRAGMAs above (~1 ms).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
