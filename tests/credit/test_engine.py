@@ -123,6 +123,21 @@ def test_volume_relative_to_declared_size(subject: Any) -> None:
     assert "volume" not in grade_of(subject).factors  # 6 is normal for a medium business
 
 
+
+def test_declared_size_is_the_latest_membership(subject: Any, admin_user: Any) -> None:
+    """The sizes query (its own partial index of the membership records) takes
+    the latest declared size; another subject's membership does not count."""
+    other = make_subject(admin_user, contact_phone="", contact_email="")
+    for _ in range(6):
+        add(subject, "complaint.resolved", tag="on_time")
+    add(subject, "membership.held", days_ago=400, tag="medium")
+    add(subject, "membership.held", days_ago=30, tag="micro")  # shrank: 6 a year is again above normal
+    add(other, "membership.held", tag="large")
+    assert grade_of(subject).factors.get("volume") == -6.0
+    add(subject, "membership.held", days_ago=1, tag="large")
+    assert "volume" not in grade_of(subject).factors
+
+
 def test_correction_supersedes_and_retraction_removes(subject: Any, reviewer: Any) -> None:
     add(subject, "identity.verified")
     r = services.enter_record(actor=reviewer, subject=subject, data={

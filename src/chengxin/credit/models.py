@@ -133,6 +133,10 @@ class CreditRecord(models.Model):
             models.Index(fields=["subject", "kind", "day", "tag", "until_day", "retraction"], name="credit_record_scoring",
                          include=["id"]),
             models.Index(fields=["kind", "day"]),
+            # the declared sizes (engine.Scorer.sizes_sql): the membership
+            # records alone, by subject, in the order the query takes the latest
+            models.Index(fields=["subject", "day", "id", "tag", "retraction"], name="credit_record_sizes",
+                         condition=models.Q(kind="membership.held")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -209,7 +213,9 @@ class Grade(models.Model):
 class GradeChange(models.Model):
     """History: a row each time a subject's grade or the policy behind it changed."""
 
-    subject = models.ForeignKey("registry.Subject", on_delete=models.CASCADE, related_name="grade_history")
+    # no index of its own: (subject, at) below serves lookups by subject, and a
+    # full recomputation writes one of these for every graded subject
+    subject = models.ForeignKey("registry.Subject", on_delete=models.CASCADE, related_name="grade_history", db_index=False)
     at = models.DateTimeField()
     as_of = models.DateField()
     grade = models.CharField(max_length=8, blank=True)
