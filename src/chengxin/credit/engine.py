@@ -81,6 +81,40 @@ class Scorer:
         self._fast: Callable[[Sequence[Any], str], Result] | None = None
         self.fast_source = ""
         self.bit_sets = True  # see _bit_records
+        self.lean, self._presence = self._lean_columns()
+        self._pos = {c: i for i, c in enumerate(self.lean)}
+
+    def _lean_columns(self) -> tuple[list[int], dict[int, int]]:
+        """The columns the compiled scorer (`fast`) reads, and the count
+        columns it only tests for zero that a weighted sum under the same
+        condition stands in for: that sum is NULL exactly when no record
+        meets the condition (the weights, EXP(...), are never NULL), so
+        `count != 0` is `sum IS NOT NULL`. The default policy: 26 -> 15
+        aggregates per record (the explanation, `score`, shows the counts and
+        reads all of them)."""
+        needed: set[int] = set()
+        pair: dict[int, int] = {}
+        if self.evidence_col is not None:
+            needed.add(self.evidence_col)
+        needed.update(col for _cap, col in self.caps)
+        for f, cols in self.plan:
+            if f.type in ("tenure", "contact"):
+                continue
+            n, w = cols["n"], cols.get("w")
+            assert n is not None  # "n" is always a column
+            if w is None:
+                needed.add(n)  # the count itself: presence, or the weight of an undecayed factor
+            else:
+                needed.add(w)
+                pair.setdefault(n, w)
+                if pair[n] != w:  # cannot happen: the same condition gives the same sum column
+                    needed.add(n)
+            if f.type == "rate":
+                hn, hw = cols["hn"], cols.get("hw")
+                assert hn is not None
+                needed.add(hn if hw is None else hw)
+        presence = {n: w for n, w in pair.items() if n not in needed}
+        return sorted(needed), presence
 
     # --- SQL
 
@@ -125,7 +159,9 @@ class Scorer:
             f"AND r.id NOT IN (SELECT x.supersedes_id FROM {RECORDS} x WHERE x.supersedes_id IS NOT NULL)"
         )
 
-    def sql(self, where_subjects: str) -> str:
+    def sql(self, where_subjects: str, *, lean: bool = False) -> str:
+        """The aggregate query: one row per subject (id, created day, contact,
+        then `self.columns`, or with `lean` only those of `self.lean`)."""
         agg_where = where_subjects.replace("s.id", "r.subject_id")
         if connection.vendor == "sqlite":
             created = "CAST(julianday(s.created_at) - 2440587.5 AS INTEGER)"
@@ -137,10 +173,12 @@ class Scorer:
         else:
             columns = self.columns
             source = f"{RECORDS} r{_scoring_index()} WHERE {self.record_filter()} AND {agg_where}"
+        if lean:
+            columns = [columns[i] for i in self.lean]
         aggs = ", ".join(f"{c} AS c{i}" for i, c in enumerate(columns)) or "0 AS c0"
         return (
             f"SELECT s.id, {created}, CASE WHEN s.contact_phone <> '' OR s.contact_email <> '' THEN 1 ELSE 0 END, "  # noqa: S608 - codes are checked by _SAFE, numbers are ints
-            f"{', '.join(f'a.c{i}' for i in range(max(1, len(self.columns))))} "
+            f"{', '.join(f'a.c{i}' for i in range(max(1, len(columns))))} "
             f"FROM registry_subject s LEFT JOIN ("
             f"SELECT r.subject_id AS sid, {aggs} FROM {source} GROUP BY r.subject_id"
             f") a ON a.sid = s.id WHERE {where_subjects} ORDER BY s.id"
@@ -287,8 +325,8 @@ class Scorer:
         off = 3  # row: id, created day, contact, then the aggregate columns
         zero = self.score([0, None, 0, *([None] * len(self.columns))], "unknown").details
 
-        def v(col: int | None) -> str:
-            return f"row[{int(col) + off}]"  # type: ignore[arg-type]
+        def v(col: int | None) -> str:  # the row of the lean query (`sql(lean=True)`)
+            return f"row[{self._pos[int(col)] + off}]"  # type: ignore[arg-type]
 
         def num(x: float) -> str:
             return repr(float(x))
@@ -327,8 +365,11 @@ class Scorer:
                 ind = "        "
             else:
                 n = f"n{cols['n']}"
-                out.append(f"    {n} = int({v(cols['n'])} or 0)")
-                out.append(f"    if {n}:")
+                if cols["n"] in self._presence:  # count != 0: its weighted sum is not NULL
+                    out.append(f"    if {v(self._presence[cols['n']])} is not None:")
+                else:
+                    out.append(f"    {n} = int({v(cols['n'])} or 0)")
+                    out.append(f"    if {n}:")
                 ind = "        "
                 w = weighted(cols.get("w"), n)
                 if f.type == "presence":
@@ -413,7 +454,7 @@ def compute(scorer: Scorer, *, ids: Sequence[int] | None = None, id_range: tuple
     with connection.cursor() as cur:
         cur.execute(scorer.sizes_sql(where))
         sizes = dict(cur.fetchall())
-        cur.execute(scorer.sql(where))
+        cur.execute(scorer.sql(where, lean=not explain))  # the compiled scorer reads the lean row
         while True:
             rows = cur.fetchmany(5000)
             if not rows:
