@@ -97,7 +97,15 @@ TEMPLATES = [
 
 # Database: SQLite (WAL) in var/ by default; DATABASE_URL switches to PostgreSQL.
 _default_db = f"sqlite:///{VAR_DIR / 'chengxin.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+_db_url = os.environ.get("DATABASE_URL", "").strip() or _default_db  # set but empty: the default
+try:
+    DATABASES = {"default": dj_database_url.parse(_db_url)}
+except ValueError:  # dj_database_url.UnknownSchemeError among them
+    _scheme = _db_url.split("://", 1)[0] if "://" in _db_url else ""
+    raise ImproperlyConfigured(
+        f"DATABASE_URL: {'unknown scheme ' + repr(_scheme) if _scheme else 'not a URL'}; "
+        "use sqlite:///path/to/file.sqlite3 or postgres://user:password@host:port/database"
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
