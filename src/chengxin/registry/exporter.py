@@ -1,6 +1,6 @@
 """CSV export of the subject list.
 
-The columns are the import columns (see `importer.COLUMNS`), so an export
+The columns are the import columns (see `upload.COLUMNS`), so an export
 opens in Excel and can be edited and imported elsewhere, except that the
 resident identity number is only ever exported masked (`id_number_masked`,
 which the importer ignores). Cells that a spreadsheet would run as a formula
