@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from chengxin.accounts.models import SubjectAccess, User
 from chengxin.core import pii
-from chengxin.demo import generator
+from chengxin.demo import generator, vocabulary
 from chengxin.demo.loader import DEMO_ACCOUNTS, DEMO_NOTE, demo_needed, load_demo
 from chengxin.ledger.services import verify_chain
 from chengxin.registry import services as registry
@@ -91,11 +91,11 @@ def test_generator_avoids_taken_names_and_codes():
 
 
 def test_city_short_names():
-    assert generator.short_city("杭州市") == "杭州"
-    assert generator.short_city("延边朝鲜族自治州") == "延边"
-    assert generator.short_city("黔东南苗族侗族自治州") == "黔东南"
-    assert generator.short_city("锡林郭勒盟") == "锡林郭勒"
-    assert generator.short_city("阿克苏地区") == "阿克苏"
+    assert vocabulary.short_city("杭州市") == "杭州"
+    assert vocabulary.short_city("延边朝鲜族自治州") == "延边"
+    assert vocabulary.short_city("黔东南苗族侗族自治州") == "黔东南"
+    assert vocabulary.short_city("锡林郭勒盟") == "锡林郭勒"
+    assert vocabulary.short_city("阿克苏地区") == "阿克苏"
 
 
 # --- loading ------------------------------------------------------------------
