@@ -4,8 +4,9 @@ PostgreSQL, as users run it (`chengxin credit recompute` in a fresh
 process), with wall time and peak memory, first run (empty
 credit_grade: every grade written), second run (nothing changed: nothing
 written) and a run for the next day (what an installation's daily run does:
-every grade's date and age change, so every grade is rewritten); beside it the engine's aggregation (and the scoring, as SQL) run
-as one query by DuckDB over the same data, as the speed reference.
+every grade's date and age change, so every grade is rewritten); beside
+it the engine's aggregation (and the scoring, as SQL) run as one query by
+DuckDB over the same data, as the speed reference.
 Targets: under 5 minutes, under 4 GB, within 10 x DuckDB.
 See bench/credit/README.md.
 

@@ -123,7 +123,6 @@ def test_volume_relative_to_declared_size(subject: Any) -> None:
     assert "volume" not in grade_of(subject).factors  # 6 is normal for a medium business
 
 
-
 def test_declared_size_is_the_latest_membership(subject: Any, admin_user: Any) -> None:
     """The sizes query (its own partial index of the membership records) takes
     the latest declared size; another subject's membership does not count."""

@@ -19,10 +19,9 @@ from typing import Any
 
 from django.db import connection
 
-from .models import day_number
+from .models import MEMBERSHIP_KIND, day_number
 from .policy import Factor, Policy
 
-MEMBERSHIP_KIND = "membership.held"  # its tag is the declared size
 _SAFE = re.compile(r"^[a-z0-9_.]+$")
 RECORDS = "credit_creditrecord"
 _KIND_IN = re.compile(r"r\.kind IN (\([^)]*\))")
@@ -104,11 +103,9 @@ class Scorer:
             assert n is not None  # "n" is always a column
             if w is None:
                 needed.add(n)  # the count itself: presence, or the weight of an undecayed factor
-            else:
+            else:  # the same condition gives the same count and sum columns (`_col`)
                 needed.add(w)
-                pair.setdefault(n, w)
-                if pair[n] != w:  # cannot happen: the same condition gives the same sum column
-                    needed.add(n)
+                pair[n] = w
             if f.type == "rate":
                 hn, hw = cols["hn"], cols.get("hw")
                 assert hn is not None

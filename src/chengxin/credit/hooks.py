@@ -12,6 +12,7 @@ from typing import Any
 from chengxin.core import clock, workdays
 
 from . import services
+from .models import MEMBERSHIP_KIND
 
 # complaint status -> record kind
 COMPLAINT_KINDS = {
@@ -67,7 +68,7 @@ def application_approved(app: Any, *, actor: Any = None) -> None:
 def membership_activated(app: Any, *, actor: Any = None) -> None:
     """Membership held (shown, never scored); its tag is the declared size."""
     services.add_record(
-        subject=app.subject, kind_code="membership.held", tag=app.size_band or "unknown",
+        subject=app.subject, kind_code=MEMBERSHIP_KIND, tag=app.size_band or "unknown",
         occurred_on=_day(app.starts_at), disclosed_until=_day(app.ends_at),
         summary=f"会员单位（{app.level.name if app.level_id else ''}）",
         summary_en=f"Member ({app.level.name_en if app.level_id else ''})",

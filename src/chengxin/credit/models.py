@@ -93,6 +93,9 @@ class RecordQuerySet(models.QuerySet["CreditRecord"]):
         )
 
 
+MEMBERSHIP_KIND = "membership.held"  # a membership record: its tag is the declared size
+
+
 class CreditRecord(models.Model):
     subject = models.ForeignKey("registry.Subject", on_delete=models.PROTECT, related_name="credit_records")
     kind = models.ForeignKey(RecordKind, on_delete=models.PROTECT, db_column="kind")
@@ -136,7 +139,7 @@ class CreditRecord(models.Model):
             # the declared sizes (engine.Scorer.sizes_sql): the membership
             # records alone, by subject, in the order the query takes the latest
             models.Index(fields=["subject", "day", "id", "tag", "retraction"], name="credit_record_sizes",
-                         condition=models.Q(kind="membership.held")),
+                         condition=models.Q(kind=MEMBERSHIP_KIND)),
         ]
         constraints = [
             models.UniqueConstraint(
