@@ -159,6 +159,7 @@ class PrivatePostgres:
         self.port = port
         self.bin = self.find_bin()
         self.started = False
+        self.settings: dict[str, str] = {}  # server settings given at start (-c name=value), beyond the defaults
 
     @staticmethod
     def find_bin() -> Path | None:
@@ -235,10 +236,12 @@ class PrivatePostgres:
         if owner:
             subprocess.run(owner, check=True)
         opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.sock} "
-                f"-c hba_file={self.dir / 'hba.conf'} -c max_connections=50")
+                f"-c hba_file={self.dir / 'hba.conf'} -c max_connections=50"
+                + "".join(f" -c {k}={v}" for k, v in self.settings.items()))
         self.pg_ctl("-l", str(self.dir / "server.log"), "-w", "-t", "60", "-o", opts, "start")
         self.started = True
-        log(f"PostgreSQL: private cluster on 127.0.0.1:{self.port}")
+        log(f"PostgreSQL: private cluster on 127.0.0.1:{self.port}"
+            + (" (" + ", ".join(f"{k}={v}" for k, v in self.settings.items()) + ")" if self.settings else ""))
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])

@@ -103,6 +103,73 @@ def test_a_grade_computed_after_the_batch_read_its_records_is_kept(admin_user: A
     assert (Grade.objects.get(subject=s).grade, GradeChange.objects.filter(subject=s).first().previous) == ("D", stored.grade)
 
 
+def _history() -> list[tuple[Any, ...]]:
+    return sorted(GradeChange.objects.values_list("subject_id", "grade", "previous", "score", "policy_version", "as_of"))
+
+
+@pytest.mark.django_db
+def test_a_range_without_grades_is_inserted_directly_with_the_grades_and_history_of_the_comparison(
+        admin_user: Any, monkeypatch: Any) -> None:
+    _population(admin_user, 30)
+    make_subject(admin_user)  # no evidence: stored ungraded, no history row
+    calls = {"insert": 0}
+    real = grading._insert_new
+
+    def counting(*a: Any) -> int:
+        calls["insert"] += 1
+        return real(*a)
+
+    monkeypatch.setattr(grading, "_insert_new", counting)
+    direct = grading.recompute(as_of=TODAY)
+    assert calls["insert"] == 1 and direct["subjects"] == 31
+    expected, history = _grades(), _history()
+    assert len(expected) == 31 and any(g[0] == "" for g in expected.values())
+    assert len(history) == direct["grade_changes"] == sum(1 for g in expected.values() if g[0])
+    # the same batch through the staged comparison (the range looks graded)
+    Grade.objects.all().delete()
+    GradeChange.objects.all().delete()
+    monkeypatch.setattr(grading, "_graded", lambda cur, params: True)
+    compared = grading.recompute(as_of=TODAY)
+    assert calls["insert"] == 1 and compared["grade_changes"] == direct["grade_changes"]
+    assert _grades() == expected and _history() == history
+
+
+@pytest.mark.django_db
+def test_a_grade_stored_in_the_range_meanwhile_sends_the_batch_to_the_comparison(admin_user: Any, monkeypatch: Any) -> None:
+    subjects = _population(admin_user, 10)
+    grading.recompute(ids=[subjects[4].pk], as_of=TODAY)  # the credit sweep graded one subject
+    swept = Grade.objects.get(subject=subjects[4])
+    assert GradeChange.objects.count() == (1 if swept.grade else 0)
+    # the batch saw no grade in its range, then the insert meets the sweep's
+    monkeypatch.setattr(grading, "_graded", lambda cur, params: False)
+    clock.freeze(NOW + dt.timedelta(minutes=1))
+    result = grading.recompute(as_of=TODAY)
+    assert result["subjects"] == 10 and Grade.objects.count() == 10
+    # the sweep's subject was compared, not inserted twice: no second history row for an unchanged grade
+    assert GradeChange.objects.filter(subject=subjects[4]).count() == (1 if swept.grade else 0)
+    assert result["grade_changes"] == sum(1 for g in Grade.objects.all() if g.grade) - (1 if swept.grade else 0)
+    assert Grade.objects.get(subject=subjects[4]).grade == swept.grade
+
+
+@pytest.mark.django_db
+def test_a_deleted_subject_takes_its_grade_with_it_and_one_with_records_cannot_be_deleted(admin_user: Any) -> None:
+    # no database constraint ties grades to subjects (decision 0004): Django's on_delete does
+    from django.db.models import ProtectedError
+
+    from chengxin.registry.models import Subject
+
+    graded = _population(admin_user, 3)[2]  # two records
+    bare = make_subject(admin_user)  # none: stored ungraded
+    grading.recompute(as_of=TODAY)
+    assert Grade.objects.filter(subject=bare).exists() and GradeChange.objects.filter(subject=graded).exists()
+    Subject.objects.filter(pk=bare.pk).delete()
+    assert not Grade.objects.filter(subject_id=bare.pk).exists() and Grade.objects.count() == 3
+    # a subject with history has records, and records protect their subject
+    with pytest.raises(ProtectedError):
+        Subject.objects.filter(pk=graded.pk).delete()
+    assert GradeChange.objects.filter(subject=graded).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_worker_processes_give_the_grades_of_one_process(admin_user: Any, monkeypatch: Any) -> None:
     if connection.vendor == "sqlite" and connection.is_in_memory_db():

@@ -188,8 +188,9 @@ class Scorer:
         turned into bit sets once (which of the policy's kind lists and tag
         lists they are in; one CASE each) and its weight is computed once, in
         a subquery the planner keeps apart (SQLite: LIMIT -1, a co-routine;
-        PostgreSQL: OFFSET 0; merged into the aggregates, the CASEs would be
-        repeated), and the aggregates test bits: one batch of 20,000 subjects
+        PostgreSQL: OFFSET 0, ordered by subject so that the aggregation
+        reads the index's order instead of sorting; merged into the
+        aggregates, the CASEs would be repeated), and the aggregates test bits: one batch of 20,000 subjects
         755 -> 604 ms on SQLite, 589 -> 433-546 ms on PostgreSQL. The columns
         are `self.columns`, in the same order, rewritten (`self.bit_sets =
         False`: the plain form). None: more lists than bits."""
@@ -214,7 +215,7 @@ class Scorer:
         kind_bits = {k: sum(1 << n for in_list, n in kind_sets.items() if k in members(in_list)) for k in sorted(self.kinds)}
         kb = "CASE r.kind " + " ".join(f"WHEN '{k}' THEN {b}" for k, b in kind_bits.items() if b) + " ELSE 0 END"
         tb = " + ".join(f"(CASE WHEN r.tag IN {in_list} THEN {1 << n} ELSE 0 END)" for in_list, n in tag_sets.items()) or "0"
-        keep_apart = "LIMIT -1" if connection.vendor == "sqlite" else "OFFSET 0"
+        keep_apart = "LIMIT -1" if connection.vendor == "sqlite" else "ORDER BY r.subject_id OFFSET 0"
         source = (f"(SELECT r.subject_id AS subject_id, r.day AS day, {weight} AS w, {kb} AS kb, {tb} AS tb "  # noqa: S608 - as sql()
                   f"FROM {RECORDS} r{_scoring_index()} WHERE {self.record_filter()} AND {agg_where} {keep_apart}) r")
         return columns, source
@@ -451,9 +452,17 @@ def compute(scorer: Scorer, *, ids: Sequence[int] | None = None, id_range: tuple
     with connection.cursor() as cur:
         cur.execute(scorer.sizes_sql(where))
         sizes = dict(cur.fetchall())
-        cur.execute(scorer.sql(where, lean=not explain))  # the compiled scorer reads the lean row
+    query = scorer.sql(where, lean=not explain)  # the compiled scorer reads the lean row
+    with _rows_cursor() as rcur:
+        if connection.vendor == "postgresql":
+            # binary results: the same integers and doubles, without the
+            # server writing ~20 numbers per subject as text and the client
+            # parsing them back
+            rcur.execute(query, binary=True)
+        else:
+            rcur.execute(query)
         while True:
-            rows = cur.fetchmany(5000)
+            rows = rcur.fetchmany(5000)
             if not rows:
                 break
             if explain:
@@ -463,3 +472,15 @@ def compute(scorer: Scorer, *, ids: Sequence[int] | None = None, id_range: tuple
                 fast = scorer.fast()
                 for row in rows:
                     yield fast(row, sizes.get(row[0]) or "unknown")
+
+
+def _rows_cursor() -> Any:
+    """A cursor for the aggregate query: on PostgreSQL a psycopg cursor that
+    binds on the server (Django's bind on the client, and such cursors cannot
+    return binary results; the query has no parameters), else Django's."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        return psycopg.Cursor(connection.connection)
+    return connection.cursor()

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Min
 
 from chengxin.core import clock
@@ -102,7 +102,10 @@ def _write_rows(rows: list[tuple[Any, ...]], policy: ParsedPolicy, as_of: dt.dat
     with the stored grades and written by two statements, so no stored grade
     goes through Python. `mark` is when the batch's records were read: a grade
     computed after it (the credit sweep, after a record was added in between)
-    is newer than this batch's and is left as it is."""
+    is newer than this batch's and is left as it is.
+
+    A batch whose id range has no grade yet is inserted directly
+    (`_insert_new`): a first recomputation writes every grade that way."""
     if not rows:
         return 0
     pg = connection.vendor == "postgresql"
@@ -113,6 +116,12 @@ def _write_rows(rows: list[tuple[Any, ...]], policy: ParsedPolicy, as_of: dt.dat
     ids = [row[0] for row in rows]
     params = {"version": policy.version, "as_of": day, "at": at, "lo": min(ids), "hi": max(ids)}
     with connection.cursor() as cur:
+        if not _graded(cur, params):
+            try:
+                with transaction.atomic():
+                    return _insert_new(cur, rows, params)
+            except IntegrityError:  # a grade appeared in the range meanwhile (the credit sweep): compare with it
+                pass
         _stage_table(cur)
         if pg:
             with cur.cursor.copy(f"COPY {_STAGE} ({_STAGE_COLUMNS}) FROM STDIN") as copy:
@@ -126,6 +135,42 @@ def _write_rows(rows: list[tuple[Any, ...]], policy: ParsedPolicy, as_of: dt.dat
         changed = max(cur.rowcount, 0)
         cur.execute(_UPSERT_SQL, params)
     return changed
+
+
+_GRADE_COLUMNS = "subject_id, grade, score, evidence, tenure_days, factors, policy_version, as_of, computed_at"
+_HISTORY_COLUMNS = "subject_id, at, as_of, grade, previous, score, policy_version"
+
+
+def _graded(cur: Any, params: dict[str, Any]) -> bool:
+    cur.execute("SELECT 1 FROM credit_grade WHERE subject_id BETWEEN %(lo)s AND %(hi)s LIMIT 1", params)
+    return cur.fetchone() is not None
+
+
+def _insert_new(cur: Any, rows: list[tuple[Any, ...]], params: dict[str, Any]) -> int:
+    """A batch whose id range has no grade yet (a first recomputation, new
+    subjects): every grade is new, so the rows go straight into the grade
+    table and a history row for each rated one, without the staging and the
+    comparison. A grade stored in the range meanwhile makes the insert fail
+    (unique subject): the caller then compares as usual."""
+    pg = connection.vendor == "postgresql"
+    # COPY is text: the constant columns formatted once, not once per row
+    at, day = (params["at"].isoformat(), params["as_of"].isoformat()) if pg else (params["at"], params["as_of"])
+    tail = (params["version"], day, at)
+    history = [(r[0], at, day, r[1], "", r[2], params["version"]) for r in rows if r[1]]
+    if pg:
+        with connection.wrap_database_errors:  # psycopg's errors as Django's (IntegrityError)
+            with cur.cursor.copy(f"COPY credit_grade ({_GRADE_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row + tail)
+            with cur.cursor.copy(f"COPY credit_gradechange ({_HISTORY_COLUMNS}) FROM STDIN") as copy:
+                for row in history:
+                    copy.write_row(row)
+    else:
+        cur.executemany(f"INSERT INTO credit_grade ({_GRADE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",  # noqa: S608 - constant
+                        [row + tail for row in rows])
+        cur.executemany(f"INSERT INTO credit_gradechange ({_HISTORY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608 - constant
+                        history)
+    return len(history)
 
 
 def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: dict[str, Any]) -> tuple[int, int]:
