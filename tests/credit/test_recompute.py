@@ -73,16 +73,23 @@ def test_an_unchanged_grade_is_not_rewritten_and_a_changed_one_is(admin_user: An
 def test_the_compiled_scorer_gives_the_explained_scores_and_the_stored_factor_text(admin_user: Any) -> None:
     _population(admin_user, 25)
     make_subject(admin_user)  # no records at all: every aggregate NULL
+    capped = make_subject(admin_user)  # a good record, and blacklisted: the grade is capped
+    for kind in ("award", "blacklist.entry"):
+        services.add_record(subject=capped, kind_code=kind, occurred_on=TODAY, summary=kind, evidence="e")
     scorer = engine.Scorer(services.active_policy(), services.conduct_kinds(), TODAY)
     # the compiled scorer reads fewer aggregates: a weighted sum stands in for its count
     assert scorer._presence and len(scorer.lean) < len(scorer.columns)
     fast = list(engine.compute(scorer, id_range=(0, 10**9), explain=False))
     slow = list(engine.compute(scorer, id_range=(0, 10**9)))
-    assert len(fast) == len(slow) == 26 and any(r.points for r in fast)
+    assert len(fast) == len(slow) == 27 and any(r.points for r in fast)
+    assert [r.capped_by for r in fast if r.subject_id == capped.pk] == [["D"]]
     for a, b in zip(fast, slow, strict=True):
         assert (a.subject_id, a.score, a.grade, a.evidence, a.tenure_days, a.points, a.capped_by) == \
             (b.subject_id, b.score, b.grade, b.evidence, b.tenure_days, b.points, b.capped_by)
         assert a.factors_text == grading.factors_text(a.points)
+    # the batch form the recomputation writes from: the same rows as the results'
+    assert engine.compute_rows(scorer, id_range=(0, 10**9)) == grading._rows(fast)
+    assert "points" not in scorer.fast_source.split("def score_rows")[1]
 
 
 @pytest.mark.django_db

@@ -78,6 +78,7 @@ class Scorer:
             self.plan.append((f, self._factor_columns(f)))
         self.caps = [(c, self._col(f"r.kind IN {_in(c.kinds)}", weighted=False)) for c in policy.caps]
         self._fast: Callable[[Sequence[Any], str], Result] | None = None
+        self._fast_rows: Callable[[Sequence[Sequence[Any]], dict[int, str]], list[tuple[Any, ...]]] | None = None
         self.fast_source = ""
         self.bit_sets = True  # see _bit_records
         self.lean, self._presence = self._lean_columns()
@@ -308,9 +309,21 @@ class Scorer:
         if self._fast is None:
             self.fast_source = self._fast_source()
             namespace: dict[str, Any] = {"Result": Result}
+            self.fast_source += "\n\n" + _rows_source(self.fast_source)
             exec(compile(self.fast_source, f"<credit policy {self.policy.version}>", "exec"), namespace)  # noqa: S102 - numbers and checked codes only
             self._fast = namespace["score"]
+            self._fast_rows = namespace["score_rows"]
         return self._fast
+
+    def fast_rows(self) -> Callable[[Sequence[Sequence[Any]], dict[int, str]], list[tuple[Any, ...]]]:
+        """`fast()` for a whole chunk of rows at once, returning what a grade
+        is stored as: (subject id, grade, score, evidence, tenure days, factor
+        text), `grading._rows` of the results. The same generated body in a
+        loop, without building the results (a full recomputation stores a
+        million grades and needs nothing else of them)."""
+        self.fast()
+        assert self._fast_rows is not None
+        return self._fast_rows
 
     def _fast_source(self) -> str:
         """The source of `fast()`. Two shortcuts keep the results identical:
@@ -437,22 +450,40 @@ class Scorer:
         return "\n".join(prelude + out) + "\n"
 
 
-def compute(scorer: Scorer, *, ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None,
-            explain: bool = True) -> Iterator[Result]:
-    """Score the subjects with these ids, or with lo <= id < hi. Without
-    `explain` the results have no `details` (and are computed much faster)."""
+_UNUSED_IN_ROWS = re.compile(r"^\s*(points = \{\}|points\[.*\] = pts|capped = \[\]|capped\.append\(.*\))$")
+
+
+def _rows_source(source: str) -> str:
+    """`score_rows(rows, sizes)` from the source of `score(row, size)`: its
+    body in a loop over the rows, without the lines that only build the
+    result's `points` and `capped_by`, appending the stored row instead of
+    returning a Result."""
+    lines = source.splitlines()
+    start = lines.index("def score(row, size):")
+    body = lines[start + 1:]
+    assert body[-1].startswith("    return Result(row[0], score, grade, evidence, tenure_days, points, {}, capped, "), body[-1]
+    out = ["def score_rows(rows, sizes):", "    out = []", "    append = out.append", "    get = sizes.get",
+           "    for row in rows:", "        size = get(row[0]) or 'unknown'"]
+    out += ["    " + line for line in body[:-1] if not _UNUSED_IN_ROWS.match(line)]
+    out += ["        append((row[0], grade, score, evidence, tenure_days, '{' + ','.join(parts) + '}'))", "    return out"]
+    return "\n".join(out) + "\n"
+
+
+def _where(ids: Sequence[int] | None, id_range: tuple[int, int] | None) -> str | None:
     if ids is not None:
-        if not ids:
-            return
-        where = "s.id IN (" + ",".join(str(int(i)) for i in ids) + ")"
-    elif id_range is not None:
-        where = f"s.id >= {int(id_range[0])} AND s.id < {int(id_range[1])}"
-    else:
-        where = "1 = 1"
+        return "s.id IN (" + ",".join(str(int(i)) for i in ids) + ")" if ids else None
+    if id_range is not None:
+        return f"s.id >= {int(id_range[0])} AND s.id < {int(id_range[1])}"
+    return "1 = 1"
+
+
+def _chunks(scorer: Scorer, where: str, lean: bool) -> Iterator[tuple[list[Any], dict[int, str]]]:
+    """The rows of the aggregate query a few thousand at a time, with the
+    declared sizes of their subjects."""
     with connection.cursor() as cur:
         cur.execute(scorer.sizes_sql(where))
         sizes = dict(cur.fetchall())
-    query = scorer.sql(where, lean=not explain)  # the compiled scorer reads the lean row
+    query = scorer.sql(where, lean=lean)  # the compiled scorer reads the lean row
     with _rows_cursor() as rcur:
         if connection.vendor == "postgresql":
             # binary results: the same integers and doubles, without the
@@ -461,17 +492,38 @@ def compute(scorer: Scorer, *, ids: Sequence[int] | None = None, id_range: tuple
             rcur.execute(query, binary=True)
         else:
             rcur.execute(query)
-        while True:
-            rows = rcur.fetchmany(5000)
-            if not rows:
-                break
-            if explain:
-                for row in rows:
-                    yield scorer.score(row, sizes.get(row[0]) or "unknown")
-            else:
-                fast = scorer.fast()
-                for row in rows:
-                    yield fast(row, sizes.get(row[0]) or "unknown")
+        while rows := rcur.fetchmany(5000):
+            yield rows, sizes
+
+
+def compute(scorer: Scorer, *, ids: Sequence[int] | None = None, id_range: tuple[int, int] | None = None,
+            explain: bool = True) -> Iterator[Result]:
+    """Score the subjects with these ids, or with lo <= id < hi. Without
+    `explain` the results have no `details` (and are computed much faster)."""
+    where = _where(ids, id_range)
+    if where is None:
+        return
+    for rows, sizes in _chunks(scorer, where, lean=not explain):
+        if explain:
+            for row in rows:
+                yield scorer.score(row, sizes.get(row[0]) or "unknown")
+        else:
+            fast = scorer.fast()
+            for row in rows:
+                yield fast(row, sizes.get(row[0]) or "unknown")
+
+
+def compute_rows(scorer: Scorer, *, ids: Sequence[int] | None = None,
+                 id_range: tuple[int, int] | None = None) -> list[tuple[Any, ...]]:
+    """`compute(explain=False)` as the rows a grade is stored as
+    (`Scorer.fast_rows`), for the recomputation's writes."""
+    where = _where(ids, id_range)
+    out: list[tuple[Any, ...]] = []
+    if where is not None:
+        score_rows = scorer.fast_rows()
+        for rows, sizes in _chunks(scorer, where, lean=True):
+            out += score_rows(rows, sizes)
+    return out
 
 
 def _rows_cursor() -> Any:

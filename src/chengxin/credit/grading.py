@@ -181,15 +181,14 @@ def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: d
     if connection.vendor == "postgresql":
         with transaction.atomic(), connection.cursor() as cur:
             # compiling the aggregate query (JIT) costs more than it saves; the
-            # sort by subject fits in memory
+            # set of superseded records is hashed in memory
             cur.execute("SET LOCAL jit = off")
             cur.execute("SET LOCAL work_mem = '64MB'")
             if _JOB:  # one of several processes: parallel workers would only compete for the same cores
                 cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            results = list(engine.compute(scorer, explain=False, **batch))
-    else:
-        results = list(engine.compute(scorer, explain=False, **batch))
-    rows = _rows(results)  # before the write transaction: on SQLite it holds the database's write lock
+            rows = engine.compute_rows(scorer, **batch)
+    else:  # before the write transaction: on SQLite it holds the database's write lock
+        rows = engine.compute_rows(scorer, **batch)
     with transaction.atomic():
         if _JOB and connection.vendor == "postgresql":
             # grades are derived data, rebuilt by the next run: a full
@@ -197,7 +196,7 @@ def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: d
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit = off")
         changed = _write_rows(rows, policy, as_of, mark)
-    return len(results), changed
+    return len(rows), changed
 
 
 # a full recomputation in worker processes: what they need, set before they fork
