@@ -191,8 +191,9 @@ class Scorer:
         a subquery the planner keeps apart (SQLite: LIMIT -1, a co-routine;
         PostgreSQL: OFFSET 0, ordered by subject so that the aggregation
         reads the index's order instead of sorting; merged into the
-        aggregates, the CASEs would be repeated), and the aggregates test bits: one batch of 20,000 subjects
-        755 -> 604 ms on SQLite, 589 -> 433-546 ms on PostgreSQL. The columns
+        aggregates, the CASEs would be repeated), and the aggregates test
+        bits: one batch of 20,000 subjects 755 -> 604 ms on SQLite, 589 ->
+        433-546 ms on PostgreSQL. The columns
         are `self.columns`, in the same order, rewritten (`self.bit_sets =
         False`: the plain form). None: more lists than bits."""
         kind_sets: dict[str, int] = {}

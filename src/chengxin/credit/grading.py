@@ -37,11 +37,13 @@ def id_ranges(step: int | None = None) -> Iterable[tuple[int, int]]:
 
 _STAGE = "credit_grade_new"  # a temporary table: one batch's computed grades
 _STAGE_COLUMNS = "subject_id, grade, score, evidence, tenure_days, factors"
+_GRADE_COLUMNS = _STAGE_COLUMNS + ", policy_version, as_of, computed_at"  # a staged row, then the batch's constants
+_HISTORY_COLUMNS = "subject_id, at, as_of, grade, previous, score, policy_version"
 
 
 # history: a grade that is new (and rated), or whose grade or policy changed
 _HISTORY_SQL = (
-    "INSERT INTO credit_gradechange (subject_id, at, as_of, grade, previous, score, policy_version) "
+    f"INSERT INTO credit_gradechange ({_HISTORY_COLUMNS}) "  # noqa: S608 - constants
     "SELECT t.subject_id, %(at)s, %(as_of)s, t.grade, COALESCE(g.grade, ''), t.score, %(version)s "
     "FROM credit_grade_new t LEFT JOIN credit_grade g ON g.subject_id = t.subject_id AND g.subject_id BETWEEN %(lo)s AND %(hi)s "
     "WHERE CASE WHEN g.subject_id IS NULL THEN t.grade <> '' "
@@ -137,10 +139,6 @@ def _write_rows(rows: list[tuple[Any, ...]], policy: ParsedPolicy, as_of: dt.dat
     return changed
 
 
-_GRADE_COLUMNS = "subject_id, grade, score, evidence, tenure_days, factors, policy_version, as_of, computed_at"
-_HISTORY_COLUMNS = "subject_id, at, as_of, grade, previous, score, policy_version"
-
-
 def _graded(cur: Any, params: dict[str, Any]) -> bool:
     cur.execute("SELECT 1 FROM credit_grade WHERE subject_id BETWEEN %(lo)s AND %(hi)s LIMIT 1", params)
     return cur.fetchone() is not None
@@ -187,7 +185,7 @@ def _batch(scorer: engine.Scorer, policy: ParsedPolicy, as_of: dt.date, batch: d
             if _JOB:  # one of several processes: parallel workers would only compete for the same cores
                 cur.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             rows = engine.compute_rows(scorer, **batch)
-    else:  # before the write transaction: on SQLite it holds the database's write lock
+    else:
         rows = engine.compute_rows(scorer, **batch)
     with transaction.atomic():
         if _JOB and connection.vendor == "postgresql":
